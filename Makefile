@@ -1,0 +1,68 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := source scripts/env.sh && $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+SPACY     := build/spacy/en_pharma/meta.json
+MODEL     := models/current.tar.gz
+MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
+TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY)
+
+.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench clean
+
+help:
+	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on :5005, actions on :5055"
+	@echo "make test   set up, then run every test"
+
+# --- set-up ---------------------------------------------------------------------------
+$(INSTALLED): requirements.lock
+	@PYTHON=$$(scripts/find-python.sh) && \
+	  ( [ -x $(PY) ] || { echo "Creating $(VENV) with $$PYTHON"; $$PYTHON -m venv $(VENV); } )
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.0"
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(PY) -m pip check
+	touch $@
+
+$(SPACY): $(INSTALLED) $(MONOS) bot/nlu/build_spacy.py bot/nlu/vocabulary.py
+	source scripts/env.sh && $(PY) -m knowledge validate
+	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy build/spacy/en_pharma
+
+# trains only when config, domain, training data or the spaCy pipeline changed
+$(MODEL): $(INSTALLED) $(TRAIN_IN)
+	mkdir -p models
+	$(RASA) train --fixed-model-name current --out models
+
+setup: $(INSTALLED) $(SPACY) $(MODEL)
+	@mkdir -p var
+
+run: setup
+	scripts/run.sh
+
+# --- tests ----------------------------------------------------------------------------
+test: setup lint typecheck validate unit core-test e2e
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check knowledge actions bot tests
+	$(VENV)/bin/ruff format --check knowledge actions bot tests
+
+typecheck: $(INSTALLED)
+	$(VENV)/bin/mypy knowledge actions bot
+
+validate: setup
+	source scripts/env.sh && $(PY) -m knowledge validate
+	$(RASA) data validate --fail-on-warnings
+
+unit: setup
+	source scripts/env.sh && $(PY) -m pytest -q tests -m "not e2e"
+
+core-test: setup
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/core
+
+e2e: setup
+	source scripts/env.sh && $(PY) -m pytest -q tests -m e2e
+
+clean:
+	rm -rf build models reports .pytest_cache .mypy_cache .ruff_cache

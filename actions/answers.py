@@ -1,0 +1,187 @@
+"""Answer actions: one per medical intent, all answering from the monographs the same way."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge import select
+
+from actions.compose import answer_text
+from actions.drug_context import DrugContext, entity_values, resolve_drug
+from actions.knowledge_base import knowledge_base
+from actions.phrases import buttons, phrase
+
+#: entity types whose values can pick a sub-topic (e.g. "pregnant", "hepatitis B")
+TERM_ENTITIES = ("side_effect", "condition", "population", "vaccine", "drug")
+
+
+class AnswerAction(Action, abc.ABC):
+    """Answers one topic of a monograph for the drug in context; abstract."""
+
+    topic: ClassVar[str]
+    intent: ClassVar[str]
+    intro_template: ClassVar[str] = ""
+    offer_consultant: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        kb = knowledge_base()
+        message = tracker.latest_message or {}
+        context = resolve_drug(
+            kb, message, tracker.get_slot("drug"), allow_companions=self.topic == "interactions"
+        )
+        if context.needs_choice:
+            return self._ask_which_drug(dispatcher, kb.monographs)
+        if context.monograph is None:
+            return self._no_monograph(dispatcher, context, kb.covered())
+        mono = context.monograph
+        drug_name = mono.generic_name
+        events: list[EventType] = [SlotSet("drug", mono.id), SlotSet("topic", self.topic)]
+        terms = [v for ent in TERM_ENTITIES for v in entity_values(message, ent)]
+        selection = select(
+            mono,
+            self.topic,
+            text=str(message.get("text") or ""),
+            entity_values=terms,
+            named_effects=entity_values(message, "side_effect"),
+        )
+        if not selection.covered:
+            title = phrase(f"topic_title_{self.topic}")
+            dispatcher.utter_message(text=phrase("topic_not_in_label", drug_name=drug_name, topic_title=title))
+            dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
+            dispatcher.utter_message(text=phrase("disclaimer"))
+            return events
+        intro = phrase(self.intro_template or f"intro_{self.topic}", drug_name=drug_name)
+        text = answer_text(mono, selection, intro)
+        if self.topic == "interactions":
+            others = [n for n in entity_values(message, "drug") if kb.find_drug(n) is None]
+            unmatched = [n for n in others if not any(n.lower() in i.title.lower() or
+                         any(t.lower() == n.lower() for t in i.terms) for i in selection.items)]
+            for other in unmatched:
+                text += "\n" + phrase("interaction_not_named", drug_name=drug_name, other=other)
+        dispatcher.utter_message(text=text)
+        if self.offer_consultant:
+            dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
+        dispatcher.utter_message(text=phrase("disclaimer"))
+        return events
+
+    def _ask_which_drug(self, dispatcher: CollectingDispatcher, monographs: dict[str, Any]) -> list[EventType]:
+        choices = [
+            {"title": mono.brands[0] if mono.brands else mono.generic_name,
+             "payload": f'/{self.intent}{{"drug": "{drug_id}"}}'}
+            for drug_id, mono in sorted(monographs.items())
+        ]
+        dispatcher.utter_message(text=phrase("which_drug"), buttons=choices)
+        return []
+
+    def _no_monograph(self, dispatcher: CollectingDispatcher, context: DrugContext, covered: list[str]) -> list[EventType]:
+        dispatcher.utter_message(
+            text=phrase("no_monograph", drug_name=context.unknown_name, covered=", ".join(covered))
+        )
+        dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
+        dispatcher.utter_message(text=phrase("disclaimer"))
+        return [SlotSet("drug", context.unknown_name), SlotSet("topic", self.topic)]
+
+
+class ActionAnswerSideEffects(AnswerAction):
+    topic, intent = "side_effects", "ask_side_effects"
+
+    def name(self) -> str:
+        return "action_answer_side_effects"
+
+
+class ActionAnswerPml(AnswerAction):
+    topic, intent = "pml", "ask_pml"
+
+    def name(self) -> str:
+        return "action_answer_pml"
+
+
+class ActionAnswerEligibility(AnswerAction):
+    topic, intent = "eligibility", "ask_eligibility"
+
+    def name(self) -> str:
+        return "action_answer_eligibility"
+
+
+class ActionAnswerMonitoring(AnswerAction):
+    topic, intent = "monitoring", "ask_monitoring"
+
+    def name(self) -> str:
+        return "action_answer_monitoring"
+
+
+class ActionAnswerVaccines(AnswerAction):
+    topic, intent = "vaccines", "ask_vaccines"
+
+    def name(self) -> str:
+        return "action_answer_vaccines"
+
+
+class ActionAnswerPregnancy(AnswerAction):
+    topic, intent = "pregnancy", "ask_pregnancy"
+
+    def name(self) -> str:
+        return "action_answer_pregnancy"
+
+
+class ActionAnswerDosing(AnswerAction):
+    topic, intent = "dosing", "ask_dosing"
+
+    def name(self) -> str:
+        return "action_answer_dosing"
+
+
+class ActionAnswerAdministration(AnswerAction):
+    topic, intent = "administration", "ask_administration"
+
+    def name(self) -> str:
+        return "action_answer_administration"
+
+
+class ActionAnswerInteractions(AnswerAction):
+    topic, intent = "interactions", "ask_interactions"
+
+    def name(self) -> str:
+        return "action_answer_interactions"
+
+
+class ActionAnswerStorage(AnswerAction):
+    topic, intent = "storage", "ask_storage"
+
+    def name(self) -> str:
+        return "action_answer_storage"
+
+
+class ActionAnswerIndication(AnswerAction):
+    topic, intent = "indication", "ask_indication"
+
+    def name(self) -> str:
+        return "action_answer_indication"
+
+
+class ActionAnswerMechanism(AnswerAction):
+    topic, intent = "mechanism", "ask_mechanism"
+
+    def name(self) -> str:
+        return "action_answer_mechanism"
+
+
+class ActionAnswerSymptom(AnswerAction):
+    """A symptom the patient has now: what the label says about it, and a person to talk to."""
+
+    topic, intent = "side_effects", "report_symptom"
+    intro_template = "intro_symptom"
+    offer_consultant = True
+
+    def name(self) -> str:
+        return "action_answer_symptom"

@@ -1,0 +1,68 @@
+"""Which medicine a message is about: named in it, carried over in the conversation, or unclear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge import KnowledgeBase, Monograph
+
+
+@dataclass(frozen=True)
+class DrugContext:
+    """The drug to answer about, or the unknown name the patient used, or neither (ask)."""
+
+    monograph: Monograph | None = None
+    unknown_name: str | None = None
+
+    @property
+    def needs_choice(self) -> bool:
+        return self.monograph is None and self.unknown_name is None
+
+
+def entity_values(message: dict[str, Any], entity: str) -> list[str]:
+    """Values of one entity type in a parsed message, in order, without repeats."""
+    out: list[str] = []
+    for ent in message.get("entities") or []:
+        value = str(ent.get("value") or "").strip()
+        if ent.get("entity") == entity and value and value not in out:
+            out.append(value)
+    return out
+
+
+#: words that make a named medicine the *other* one in "can I take it with ibuprofen"
+_COMPANION_WORDS = ("with", "and", "plus", "alongside", "while on", "while taking", "together with")
+
+
+def companion_drugs(message: dict[str, Any], names: list[str]) -> list[str]:
+    """Named medicines introduced as taken with something else ("... with ibuprofen")."""
+    text = " " + " ".join(str(message.get("text") or "").lower().split()) + " "
+    return [n for n in names if any(f" {w} {n.lower()}" in text for w in _COMPANION_WORDS)]
+
+
+def resolve_drug(
+    kb: KnowledgeBase, message: dict[str, Any], slot_value: str | None, *, allow_companions: bool = False
+) -> DrugContext:
+    """Drug named in the message first, then the conversation's drug, then the only drug.
+
+    With ``allow_companions`` (interaction questions), an unknown medicine introduced by
+    "with ..." is the other medicine, not the subject, so the conversation's drug stays.
+    """
+    named = entity_values(message, "drug")
+    if allow_companions:
+        named = [n for n in named if kb.find_drug(n) or n not in companion_drugs(message, named)]
+    for name in named:
+        mono = kb.find_drug(name)
+        if mono:
+            return DrugContext(monograph=mono)
+    in_text = kb.find_drugs_in_text(str(message.get("text") or ""))
+    if in_text:
+        return DrugContext(monograph=kb.monographs[in_text[0]])
+    if named:
+        return DrugContext(unknown_name=named[0])
+    if slot_value:
+        mono = kb.find_drug(slot_value)
+        return DrugContext(monograph=mono) if mono else DrugContext(unknown_name=slot_value)
+    if len(kb.monographs) == 1:
+        return DrugContext(monograph=next(iter(kb.monographs.values())))
+    return DrugContext()

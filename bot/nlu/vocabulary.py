@@ -1,0 +1,40 @@
+"""Entity vocabulary for the spaCy entity ruler: monograph names and terms plus word lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from knowledge import KnowledgeBase
+
+VOCAB_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "vocab"
+ENTITY_LABELS = ("drug", "side_effect", "condition", "population", "vaccine")
+
+
+def _vocab_file(name: str) -> dict[str, list[str]]:
+    path = VOCAB_DIR / name
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {k: [str(v) for v in vs or []] for k, vs in data.items()}
+
+
+def entity_phrases(kb: KnowledgeBase) -> dict[str, set[str]]:
+    """Lowercase phrases per entity label, from the monographs and knowledge/vocab/*.yml."""
+    phrases: dict[str, set[str]] = {label: set() for label in ENTITY_LABELS}
+    for mono in kb.monographs.values():
+        phrases["drug"].update(n.lower() for n in kb.names_of(mono))
+        for table in mono.adverse_reaction_tables:
+            for row in table.rows:
+                phrases["side_effect"].update(t.lower() for t in [row.effect, *row.terms])
+    for label, words in {**_vocab_file("terms.yml"), **_vocab_file("drugs.yml")}.items():
+        key = "drug" if label == "drugs" else label
+        if key in phrases:
+            phrases[key].update(w.lower().strip() for w in words if w.strip())
+    # a phrase belongs to one label only: drug names win, then the order of ENTITY_LABELS
+    taken: set[str] = set()
+    for label in ENTITY_LABELS:
+        phrases[label] -= taken
+        taken |= phrases[label]
+    return phrases

@@ -1,0 +1,94 @@
+"""Choosing the facts that answer a question: a topic, the terms the patient used, tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from knowledge.schema import AdverseReactionTable, Fact, Item, Monograph, TableRow
+from knowledge.text import contains_phrase, normalise, similar
+
+#: Entity values closer than this to a term count as the term (typos such as "shingels").
+TERM_SIMILARITY = 0.85
+
+
+@dataclass(frozen=True)
+class TableHit:
+    """One adverse-reaction row that matches what the patient asked about."""
+
+    table: AdverseReactionTable
+    row: TableRow
+
+
+@dataclass
+class Selection:
+    """What the knowledge base has on a question: matched sub-topics, rows, or the summary."""
+
+    drug_id: str
+    topic: str
+    covered: bool
+    items: list[Item] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    table_hits: list[TableHit] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
+    used_summary: bool = False
+
+
+def _term_matches(terms: list[str], text_norm: str, values_norm: list[str]) -> bool:
+    for term in terms:
+        t = normalise(term)
+        if contains_phrase(text_norm, t):
+            return True
+        for value in values_norm:
+            if value == t or contains_phrase(value, t) or (len(t) >= 5 and similar(value, t) >= TERM_SIMILARITY):
+                return True
+    return False
+
+
+def _dedupe(facts: list[Fact]) -> list[Fact]:
+    seen: set[str] = set()
+    out = []
+    for fact in facts:
+        if fact.text not in seen:
+            seen.add(fact.text)
+            out.append(fact)
+    return out
+
+
+def select(
+    mono: Monograph,
+    topic: str,
+    text: str = "",
+    entity_values: list[str] | None = None,
+    named_effects: list[str] | None = None,
+) -> Selection:
+    """Select the facts of ``topic`` that fit the question.
+
+    ``entity_values`` are all entity values of the message (side effects, conditions,
+    populations, vaccines); ``named_effects`` the side-effect entities alone: those the
+    monograph has nothing on are reported back as ``unlisted``.
+    """
+    text_norm = normalise(text)
+    values = [normalise(v) for v in (entity_values or []) if normalise(v)]
+    sel = Selection(drug_id=mono.id, topic=topic, covered=topic in mono.topics)
+    if not sel.covered:
+        return sel
+    section = mono.topics[topic]
+    sel.items = [item for item in section.items if _term_matches(item.terms, text_norm, values)]
+    if topic == "side_effects":
+        for table in mono.adverse_reaction_tables:
+            for row in table.rows:
+                if _term_matches([row.effect, *row.terms], text_norm, values):
+                    sel.table_hits.append(TableHit(table, row))
+        for effect in named_effects or []:
+            norm = normalise(effect)
+            known = [t for item in section.items for t in item.terms] + [
+                t for table in mono.adverse_reaction_tables for row in table.rows for t in [row.effect, *row.terms]
+            ]
+            if norm and not _term_matches(known, norm, [norm]):
+                sel.unlisted.append(effect)
+    if sel.items:
+        sel.facts = _dedupe([f for item in sel.items for f in item.facts])
+    elif not sel.table_hits:
+        sel.facts = list(section.summary)
+        sel.used_summary = True
+    return sel

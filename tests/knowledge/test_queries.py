@@ -1,0 +1,67 @@
+"""Finding drugs by name and choosing the facts that fit a question (on the test fixture)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeBase, cite, select
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load(FIXTURES)
+
+
+@pytest.mark.parametrize("name", ["testdrugumab", "TESTRA", "Testra IV", "testdrugumb", "tesdrugumab", "my testra infusion"])
+def test_find_drug_by_generic_brand_alias_and_typo(kb: KnowledgeBase, name: str) -> None:
+    mono = kb.find_drug(name)
+    assert mono is not None and mono.id == "testdrug"
+
+
+@pytest.mark.parametrize("name", ["valsartan", "", "test", "ibuprofen"])
+def test_unknown_names_are_not_matched(kb: KnowledgeBase, name: str) -> None:
+    assert kb.find_drug(name) is None
+
+
+def test_find_drugs_in_text_tolerates_typos(kb: KnowledgeBase) -> None:
+    assert kb.find_drugs_in_text("does testdrugumub cause colds") == ["testdrug"]
+    assert kb.find_drugs_in_text("does aspirin cause colds") == []
+
+
+def test_item_selected_by_words_in_the_question(kb: KnowledgeBase) -> None:
+    sel = select(kb.monographs["testdrug"], "side_effects", text="how common are infusion reactions")
+    assert [i.id for i in sel.items] == ["infusion_reactions"]
+    assert "34 to 40" in sel.facts[0].text
+    assert not sel.used_summary
+
+
+def test_table_row_found_by_entity_with_typo(kb: KnowledgeBase) -> None:
+    sel = select(kb.monographs["testdrug"], "side_effects", text="x", entity_values=["depresion"])
+    assert [(h.table.id, h.row.drug_pct, h.row.comparator_pct) for h in sel.table_hits] == [("rms", 8, 7)]
+
+
+def test_unlisted_effect_is_reported_and_summary_given(kb: KnowledgeBase) -> None:
+    sel = select(
+        kb.monographs["testdrug"], "side_effects", text="does it cause hair loss",
+        entity_values=["hair loss"], named_effects=["hair loss"],
+    )
+    assert sel.unlisted == ["hair loss"]
+    assert sel.used_summary
+
+
+def test_missing_topic_is_not_covered(kb: KnowledgeBase) -> None:
+    sel = select(kb.monographs["testdrug"], "storage", text="fridge?")
+    assert not sel.covered and not sel.facts
+
+
+def test_citation_marks_inferred_sections_and_secondary_facts(kb: KnowledgeBase) -> None:
+    mono = kb.monographs["testdrug"]
+    assert cite(mono, mono.topics["side_effects"].items[0].facts[0]) == (
+        "(TESTRA US Prescribing Information, section 5.1, revised May 2026)"
+    )
+    assert "(section number inferred)" in cite(mono, mono.topics["pml"].summary[0])
+    assert "secondary source, not confirmed" in cite(mono, mono.topics["side_effects"].items[1].facts[0])
