@@ -1,0 +1,112 @@
+"""Starting the bot's own processes (action server + Rasa server) for tests and tools.
+
+Used once per test session and by the conversation runner: each start costs ~30 s, so
+callers start one bot and share it. Ports are free ones unless given; state goes to a
+temporary SQLite file so a test run never touches var/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (local URL)
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+@dataclass
+class LocalBot:
+    """A running action server and Rasa server; ``stop()`` ends both."""
+
+    rasa_port: int
+    action_port: int
+    workdir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.url}/webhooks/rest/webhook"
+
+    def stop(self) -> None:
+        for proc in self.processes:
+            proc.terminate()
+        for proc in self.processes:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+
+def start_bot(model: Path = ROOT / "models" / "current.tar.gz", timeout: float = 300) -> LocalBot:
+    """Start both servers on free ports with a throw-away tracker store; wait until ready."""
+    if not model.exists():
+        raise FileNotFoundError(f"{model} does not exist: run `make setup` (it trains the model)")
+    workdir = Path(tempfile.mkdtemp(prefix="pharmabot-"))
+    bot = LocalBot(rasa_port=free_port(), action_port=free_port(), workdir=workdir)
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{bot.action_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+    )
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'tickets.db'}"),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(workdir / "outbox")),
+    }
+    rasa = str(Path(sys.executable).parent / "rasa")
+    commands = {
+        "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(bot.action_port)],
+        "rasa": [
+            rasa, "run", "--enable-api", "--port", str(bot.rasa_port), "--model", str(model),
+            "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+        ],
+    }
+    for name, cmd in commands.items():
+        log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 (kept open for the process)
+        bot.processes.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + timeout
+    checks = [f"http://127.0.0.1:{bot.action_port}/health", f"{bot.url}/status"]
+    while checks:
+        if any(p.poll() is not None for p in bot.processes):
+            bot.stop()
+            raise RuntimeError(f"a bot process exited early:\n{bot.log('actions')}\n{bot.log('rasa')}")
+        if time.monotonic() > deadline:
+            bot.stop()
+            raise TimeoutError(f"bot not ready after {timeout:.0f}s:\n{bot.log('rasa')}")
+        if _answers(checks[0]):
+            checks.pop(0)
+        else:
+            time.sleep(0.5)
+    return bot
