@@ -56,7 +56,8 @@ class AnswerAction(Action, abc.ABC):
         )
         if not selection.covered:
             title = phrase(f"topic_title_{self.topic}")
-            dispatcher.utter_message(text=phrase("topic_not_in_label", drug_name=drug_name, topic_title=title))
+            template = "topic_not_in_label" if selection.absent_reason == "not_in_label" else "topic_not_reviewed"
+            dispatcher.utter_message(text=phrase(template, drug_name=drug_name, topic_title=title))
             dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
             dispatcher.utter_message(text=phrase("disclaimer"))
             return events

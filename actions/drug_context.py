@@ -43,7 +43,7 @@ def companion_drugs(message: dict[str, Any], names: list[str]) -> list[str]:
 def resolve_drug(
     kb: KnowledgeBase, message: dict[str, Any], slot_value: str | None, *, allow_companions: bool = False
 ) -> DrugContext:
-    """Drug named in the message first, then the conversation's drug, then the only drug.
+    """Drug named in the message, else the conversation's drug, else the site default or only drug.
 
     With ``allow_companions`` (interaction questions), an unknown medicine introduced by
     "with ..." is the other medicine, not the subject, so the conversation's drug stays.
@@ -63,6 +63,8 @@ def resolve_drug(
     if slot_value:
         mono = kb.find_drug(slot_value)
         return DrugContext(monograph=mono) if mono else DrugContext(unknown_name=slot_value)
+    if kb.default_drug:
+        return DrugContext(monograph=kb.monographs[kb.default_drug])
     if len(kb.monographs) == 1:
         return DrugContext(monograph=next(iter(kb.monographs.values())))
     return DrugContext()

@@ -26,6 +26,7 @@ class Selection:
     drug_id: str
     topic: str
     covered: bool
+    absent_reason: str = ""
     items: list[Item] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     table_hits: list[TableHit] = field(default_factory=list)
@@ -71,6 +72,7 @@ def select(
     values = [normalise(v) for v in (entity_values or []) if normalise(v)]
     sel = Selection(drug_id=mono.id, topic=topic, covered=topic in mono.topics)
     if not sel.covered:
+        sel.absent_reason = mono.absent_topics.get(topic, "not_reviewed")
         return sel
     section = mono.topics[topic]
     sel.items = [item for item in section.items if _term_matches(item.terms, text_norm, values)]

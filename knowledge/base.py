@@ -6,10 +6,24 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 
+import yaml
+
 from knowledge.errors import MonographError
 from knowledge.loader import MONOGRAPH_DIR, load_monograph, monograph_paths
 from knowledge.schema import Monograph
 from knowledge.text import normalise, similar
+
+def load_site_default(path: Path, monographs: dict[str, Monograph]) -> str | None:
+    """The site's default drug id from ``path``; it must name a loaded monograph."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise MonographError(str(path), [f"cannot read YAML: {exc}"]) from exc
+    default = data.get("default_drug") if isinstance(data, dict) else None
+    if default is not None and default not in monographs:
+        raise MonographError(str(path), [f"default_drug: '{default}' has no monograph (known: {sorted(monographs)})"])
+    return default
+
 
 #: Minimum difflib ratio for a misspelt drug name to count as a known drug.
 FUZZY_CUTOFF = 0.8
@@ -22,6 +36,7 @@ class KnowledgeBase:
     """All monographs, indexed by every name a patient may use for them."""
 
     monographs: dict[str, Monograph]
+    default_drug: str | None = None
     _names: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -30,15 +45,21 @@ class KnowledgeBase:
                 self._names.setdefault(normalise(name), mono.id)
 
     @classmethod
-    def load(cls, directory: Path = MONOGRAPH_DIR) -> KnowledgeBase:
-        """Load and validate every file; raise MonographError for the first bad file."""
+    def load(cls, directory: Path = MONOGRAPH_DIR, site_file: Path | None = None) -> KnowledgeBase:
+        """Load and validate every file; raise MonographError for the first bad file.
+
+        ``site_file`` (default: ``site.yml`` beside the monograph folder, if present) may
+        name the ``default_drug`` of conversations that have not named one.
+        """
         monos: dict[str, Monograph] = {}
         for path in monograph_paths(directory):
             mono = load_monograph(path)
             if mono.id in monos:
                 raise MonographError(str(path), [f"id: '{mono.id}' is used by another file"])
             monos[mono.id] = mono
-        return cls(monos)
+        site = site_file or directory.parent / "site.yml"
+        default = load_site_default(site, monos) if site.exists() else None
+        return cls(monos, default)
 
     @staticmethod
     def names_of(mono: Monograph) -> list[str]:

@@ -151,6 +151,9 @@ class Monograph(Strict):
     drug_class: str
     sources: Dict[str, Source]
     topics: Dict[str, Topic]
+    # topics this monograph lacks, and why: the label is silent on it, or nobody has
+    # reviewed that part of the label yet (the default for a missing topic)
+    absent_topics: Dict[str, Literal["not_in_label", "not_reviewed"]] = {}
     adverse_reaction_tables: List[AdverseReactionTable] = []
     red_flags: List[RedFlag] = []
 
@@ -164,6 +167,18 @@ class Monograph(Strict):
     def _has_sources(cls, value: Dict[str, Source]) -> Dict[str, Source]:  # noqa: N805
         if not value:
             raise ValueError("at least one source is required")
+        return value
+
+    @validator("absent_topics")
+    def _absent_are_topics(
+        cls, value: Dict[str, str], values: Dict[str, object]  # noqa: N805
+    ) -> Dict[str, str]:
+        unknown = sorted(set(value) - set(TOPICS))
+        if unknown:
+            raise ValueError(f"unknown topic(s) {unknown}; allowed: {list(TOPICS)}")
+        present = sorted(set(value) & set(values.get("topics") or {}))  # type: ignore[call-overload]
+        if present:
+            raise ValueError(f"topic(s) {present} are both present and listed as absent")
         return value
 
     @validator("topics")

@@ -86,3 +86,13 @@ def test_validate_cli_reports_invalid_file(tmp_path: Path) -> None:
     path = _write_variant(tmp_path, lambda d: d.pop("drug_class"))
     assert main(["validate", str(path)]) == 1
     assert main(["validate", str(FIXTURE)]) == 0
+
+
+def test_site_default_drug_must_have_a_monograph(tmp_path: Path) -> None:
+    (tmp_path / "monographs").mkdir()
+    (tmp_path / "monographs" / "testdrug.yml").write_text(FIXTURE.read_text())
+    (tmp_path / "site.yml").write_text("default_drug: testdrug\n")
+    assert KnowledgeBase.load(tmp_path / "monographs").default_drug == "testdrug"
+    (tmp_path / "site.yml").write_text("default_drug: nodrug\n")
+    with pytest.raises(MonographError, match="default_drug: 'nodrug' has no monograph"):
+        KnowledgeBase.load(tmp_path / "monographs")
