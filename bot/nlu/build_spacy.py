@@ -22,13 +22,13 @@ def build(out_dir: Path) -> int:
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    nlp.initialize()  # loads the lemma tables; must come before the patterns (it clears the ruler)
     patterns = [
         {"label": label, "pattern": phrase}
         for label, phrases in entity_phrases(KnowledgeBase.load()).items()
         for phrase in sorted(phrases)
     ]
     ruler.add_patterns(patterns)  # type: ignore[attr-defined]
-    nlp.initialize()
     out_dir.mkdir(parents=True, exist_ok=True)
     nlp.meta["name"] = "en_pharma_blank"
     nlp.meta["version"] = "1.0.0"

@@ -1,0 +1,178 @@
+"""Finding red-flag symptoms in a patient's message, with negation and resolved mentions.
+
+Patterns come from the monographs' ``red_flags`` (drug-specific) and from
+``general_red_flags.yml`` (emergencies and self-harm, whatever the drug). A mention does
+not count when it is negated ("no fever"), resolved or in the past ("I had a rash last
+year"), or hypothetical ("what if my throat swells", "can it cause chest pain") — except
+thoughts of self-harm, which count even in a question. Deterministic, plain Python.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.base import KnowledgeBase
+from knowledge.errors import MonographError
+from knowledge.schema import Strict
+
+GENERAL_FILE = Path(__file__).parent / "general_red_flags.yml"
+GENERAL = "general"
+URGENCY_ORDER = {"crisis": 0, "emergency": 1, "same_day": 2}
+
+_NEGATIONS = {
+    "no", "not", "never", "without", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent",
+    "havent", "hasnt", "hadnt", "deny", "denies", "nor", "neither", "none", "nothing",
+}
+_RESOLVED = (
+    "last year", "last month", "last week", "years ago", "months ago", "weeks ago", "a year ago",
+    "in the past", "used to", "went away", "gone away", "is gone", "are gone", "cleared up", "resolved",
+    "no longer", "anymore", "any more", "got better", "better now", "before i started", "previously",
+    "history of", "when i was a child", "as a child",
+)
+_HYPOTHETICAL_START = ("if", "what if", "in case", "suppose", "what happens if", "what should i do if")
+_QUESTION_START = {"does", "do", "can", "could", "will", "would", "might", "may", "is", "are", "should", "how"}
+_QUESTION_WORDS = {"cause", "causes", "give", "gives", "trigger", "triggers", "risk", "side", "common", "chance"}
+_CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|,|\bbut\b|\bthough\b|\bhowever\b")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+NEGATION_WINDOW = 4
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercase words with apostrophes dropped: "I can’t breathe" -> ['i', 'cant', 'breathe']."""
+    text = text.lower().replace("’", "'").replace("'", "")
+    return _NON_WORD.sub(" ", text).split()
+
+
+def _same_word(pattern_word: str, word: str) -> bool:
+    if pattern_word == word:
+        return True
+    return (
+        len(pattern_word) >= 5
+        and word[:1] == pattern_word[:1]
+        and SequenceMatcher(None, pattern_word, word).ratio() >= 0.85
+    )
+
+
+class _GeneralFlag(Strict):
+    id: str
+    title: str
+    urgency: Literal["emergency", "same_day", "crisis"]
+    patterns: list[str]
+
+
+class _GeneralFile(Strict):
+    red_flags: list[_GeneralFlag]
+
+
+@dataclass(frozen=True)
+class FlagPattern:
+    """One pattern of one red flag, for one drug or for every drug (``general``)."""
+
+    drug_id: str
+    flag_id: str
+    urgency: str
+    title: str
+    words: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """'ocrelizumab/pml_signs' or 'general/chest_pain' (the entity value)."""
+        return f"{self.drug_id}/{self.flag_id}"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A red flag found in a message: which one, how urgent, and the words that matched."""
+
+    drug_id: str
+    flag_id: str
+    urgency: str
+    title: str
+    matched: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.drug_id}/{self.flag_id}"
+
+
+def load_general(path: Path = GENERAL_FILE) -> list[_GeneralFlag]:
+    """The shared red flags; errors name the file and field."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _GeneralFile.parse_obj(data).red_flags
+    except (OSError, yaml.YAMLError) as exc:
+        raise MonographError(str(path), [f"cannot read YAML: {exc}"]) from exc
+    except ValidationError as exc:
+        raise MonographError(str(path), [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from exc
+
+
+class RedFlagMatcher:
+    """Matches every red-flag pattern of every drug, plus the general ones, in a message."""
+
+    def __init__(self, patterns: list[FlagPattern]) -> None:
+        self.patterns = sorted(patterns, key=lambda p: -len(p.words))
+
+    @classmethod
+    def from_knowledge(cls, kb: KnowledgeBase, general_path: Path = GENERAL_FILE) -> RedFlagMatcher:
+        patterns = [
+            FlagPattern(mono.id, flag.id, flag.urgency, flag.title, tuple(tokens(p)))
+            for mono in kb.monographs.values()
+            for flag in mono.red_flags
+            for p in flag.patterns
+        ]
+        patterns += [
+            FlagPattern(GENERAL, flag.id, flag.urgency, flag.title, tuple(tokens(p)))
+            for flag in load_general(general_path)
+            for p in flag.patterns
+        ]
+        return cls([p for p in patterns if p.words])
+
+    def detect(self, text: str) -> list[Detection]:
+        """Red flags in ``text``, most urgent first, one per drug and flag."""
+        found: dict[str, Detection] = {}
+        for clause in _CLAUSE_SPLIT.split(text.lower()):
+            words = tokens(clause)
+            if not words:
+                continue
+            hypothetical = _is_hypothetical(words)
+            resolved = any(f" {r} " in f" {' '.join(words)} " for r in _RESOLVED)
+            for pattern in self.patterns:
+                start = _find(pattern.words, words)
+                if start is None or pattern.key in found:
+                    continue
+                if _negated(words, start):
+                    continue
+                if pattern.urgency != "crisis" and (hypothetical or resolved):
+                    continue
+                found[pattern.key] = Detection(
+                    pattern.drug_id, pattern.flag_id, pattern.urgency, pattern.title,
+                    " ".join(words[start : start + len(pattern.words)]),
+                )
+        return sorted(found.values(), key=lambda d: (URGENCY_ORDER[d.urgency], d.drug_id, d.flag_id))
+
+
+def _find(pattern: tuple[str, ...], words: list[str]) -> int | None:
+    width = len(pattern)
+    for i in range(len(words) - width + 1):
+        if all(_same_word(p, w) for p, w in zip(pattern, words[i : i + width])):
+            return i
+    return None
+
+
+def _negated(words: list[str], start: int) -> bool:
+    before = words[max(0, start - NEGATION_WINDOW) : start]
+    return any(w in _NEGATIONS for w in before)
+
+
+def _is_hypothetical(words: list[str]) -> bool:
+    text = " ".join(words)
+    if any(text == h or text.startswith(h + " ") for h in _HYPOTHETICAL_START):
+        return True
+    return words[0] in _QUESTION_START and any(w in _QUESTION_WORDS for w in words)

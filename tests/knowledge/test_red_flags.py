@@ -1,0 +1,122 @@
+"""Red-flag detection on a table of messages: positives, negatives, negations, past mentions."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import KnowledgeBase
+from knowledge.red_flags import RedFlagMatcher
+
+# (message, most urgent level or None, a flag key that must be among the detections or "")
+CASES = [
+    # severe allergic / infusion reaction: emergency
+    ("my throat is swelling", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("i cant breathe after the infusion", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("I can’t breathe", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("i cant breath properly", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("having trouble breathing since my ocrevus dose", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("my lips are swelling up", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("my face is swelling", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("I feel faint", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("i passed out after the infusion", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("my tongue is swollen and i feel weird", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    # PML signs: same day
+    ("one side of my body feels weak", "same_day", "ocrelizumab/pml_signs"),
+    ("i am getting clumsy with my left hand", "same_day", "ocrelizumab/pml_signs"),
+    ("my vision is blurry since yesterday", "same_day", "ocrelizumab/pml_signs"),
+    ("I feel confused all the time", "same_day", "ocrelizumab/pml_signs"),
+    ("my husband says my personality has changed", "same_day", "ocrelizumab/pml_signs"),
+    # infection
+    ("i have a fever since my last dose", "same_day", "ocrelizumab/serious_infection"),
+    ("I have fever and chills", "same_day", "ocrelizumab/serious_infection"),
+    ("it burns when i pee", "same_day", "ocrelizumab/serious_infection"),
+    ("I have a cough that wont go away", "same_day", "ocrelizumab/serious_infection"),
+    ("i think i have shingles", "same_day", "ocrelizumab/serious_herpes"),
+    ("i have a stiff neck and a headache", "same_day", "ocrelizumab/serious_herpes"),
+    # liver
+    ("my eyes look yellow", "same_day", "ocrelizumab/liver_injury"),
+    ("my skin is yellow", "same_day", "ocrelizumab/liver_injury"),
+    ("I have dark urine", "same_day", "ocrelizumab/liver_injury"),
+    # colitis
+    ("there is blood in my stool", "same_day", "ocrelizumab/colitis"),
+    ("I have bloody diarrhea", "same_day", "ocrelizumab/colitis"),
+    ("diarrhea for a week now", "same_day", "ocrelizumab/colitis"),
+    # capmatinib
+    ("i have a new cough on tabrecta", "same_day", "capmatinib/lung_inflammation"),
+    ("my cough is getting worse", "same_day", "capmatinib/lung_inflammation"),
+    # general emergencies and crisis
+    ("I have chest pain", "emergency", "general/chest_pain"),
+    ("my chest hurts", "emergency", "general/chest_pain"),
+    ("his face is drooping and his speech is slurred", "emergency", "general/stroke_signs"),
+    ("she is having a seizure", "emergency", "general/seizure"),
+    ("my wife collapsed", "emergency", "general/collapse"),
+    ("I want to kill myself", "crisis", "general/self_harm"),
+    ("i feel suicidal since starting ocrevus", "crisis", "general/self_harm"),
+    ("sometimes i think i would be better off dead", "crisis", "general/self_harm"),
+    ("I want to end my life", "crisis", "general/self_harm"),
+    ("can ocrevus make you suicidal", "crisis", "general/self_harm"),
+    # the most urgent wins when there are several
+    ("I have a fever and my throat is swelling", "emergency", "ocrelizumab/serious_infection"),
+    ("i feel suicidal and i have chest pain", "crisis", "general/chest_pain"),
+    # negated
+    ("I have no fever", None, ""),
+    ("no trouble breathing, just tired", None, ""),
+    ("I don't have chest pain", None, ""),
+    ("my throat is not swelling", None, ""),
+    ("I'm not suicidal, just sad", None, ""),
+    ("never had a seizure", None, ""),
+    ("without any fever", None, ""),
+    # resolved or in the past
+    ("I had trouble breathing last year", None, ""),
+    ("I had a fever last week but it went away", None, ""),
+    ("my eyes were yellow years ago", None, ""),
+    ("I used to have seizures as a child", None, ""),
+    ("the chest pain is gone now", None, ""),
+    # hypothetical or general questions
+    ("does ocrevus cause trouble breathing", None, ""),
+    ("can it cause chest pain", None, ""),
+    ("what if my throat is swelling during the infusion", None, ""),
+    ("is fever a common side effect", None, ""),
+    ("can ocrevus cause seizures?", None, ""),
+    # ordinary messages
+    ("what are the side effects of ocrevus", None, ""),
+    ("how often do i get the infusion", None, ""),
+    ("can i breastfeed on ocrevus", None, ""),
+    ("I had a rash last year", None, ""),
+    ("I'm a bit tired after the infusion", None, ""),
+    ("hello", None, ""),
+    ("my name is Faith Walker", None, ""),
+    ("call me on 555 0100", None, ""),
+    ("how much does it cost", None, ""),
+    ("what is the fever reducer before the infusion", None, ""),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> RedFlagMatcher:
+    return RedFlagMatcher.from_knowledge(KnowledgeBase.load())
+
+
+@pytest.mark.parametrize(("message", "level", "key"), CASES, ids=[c[0] for c in CASES])
+def test_red_flag_table(matcher: RedFlagMatcher, message: str, level: str | None, key: str) -> None:
+    found = matcher.detect(message)
+    if level is None:
+        assert found == [], [d.key for d in found]
+        return
+    assert found, f"no red flag found in {message!r}"
+    assert found[0].urgency == level, [(d.key, d.urgency) for d in found]
+    assert key in [d.key for d in found]
+
+
+def test_table_is_large_enough() -> None:
+    assert len(CASES) >= 60
+    assert sum(1 for c in CASES if c[1] is None) >= 20
+
+
+def test_a_new_drug_brings_its_own_red_flags(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "testdrug.yml"
+    (tmp_path / "testdrug.yml").write_text(fixture.read_text())
+    matcher = RedFlagMatcher.from_knowledge(KnowledgeBase.load(tmp_path))
+    assert [d.key for d in matcher.detect("help my throat is swelling")] == ["testdrug/anaphylaxis"]
