@@ -9,12 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge import select
-
 from actions.compose import answer_text
+from actions.decisions import asks_for_decision
 from actions.drug_context import DrugContext, entity_values, resolve_drug
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
+from knowledge import select
 
 #: entity types whose values can pick a sub-topic (e.g. "pregnant", "hepatitis B")
 TERM_ENTITIES = ("side_effect", "condition", "population", "vaccine", "drug")
@@ -56,35 +56,52 @@ class AnswerAction(Action, abc.ABC):
         )
         if not selection.covered:
             title = phrase(f"topic_title_{self.topic}")
-            template = "topic_not_in_label" if selection.absent_reason == "not_in_label" else "topic_not_reviewed"
+            template = (
+                "topic_not_in_label" if selection.absent_reason == "not_in_label" else "topic_not_reviewed"
+            )
             dispatcher.utter_message(text=phrase(template, drug_name=drug_name, topic_title=title))
             dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
             dispatcher.utter_message(text=phrase("disclaimer"))
             return events
         intro = phrase(self.intro_template or f"intro_{self.topic}", drug_name=drug_name)
+        decision = asks_for_decision(str(message.get("text") or ""))
+        if decision:
+            intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro
         text = answer_text(mono, selection, intro)
         if self.topic == "interactions":
             others = [n for n in entity_values(message, "drug") if kb.find_drug(n) is None]
-            unmatched = [n for n in others if not any(n.lower() in i.title.lower() or
-                         any(t.lower() == n.lower() for t in i.terms) for i in selection.items)]
+            unmatched = [
+                n
+                for n in others
+                if not any(
+                    n.lower() in i.title.lower() or any(t.lower() == n.lower() for t in i.terms)
+                    for i in selection.items
+                )
+            ]
             for other in unmatched:
                 text += "\n" + phrase("interaction_not_named", drug_name=drug_name, other=other)
         dispatcher.utter_message(text=text)
-        if self.offer_consultant:
+        if self.offer_consultant or decision:
             dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
         dispatcher.utter_message(text=phrase("disclaimer"))
         return events
 
-    def _ask_which_drug(self, dispatcher: CollectingDispatcher, monographs: dict[str, Any]) -> list[EventType]:
+    def _ask_which_drug(
+        self, dispatcher: CollectingDispatcher, monographs: dict[str, Any]
+    ) -> list[EventType]:
         choices = [
-            {"title": mono.brands[0] if mono.brands else mono.generic_name,
-             "payload": f'/{self.intent}{{"drug": "{drug_id}"}}'}
+            {
+                "title": mono.brands[0] if mono.brands else mono.generic_name,
+                "payload": f'/{self.intent}{{"drug": "{drug_id}"}}',
+            }
             for drug_id, mono in sorted(monographs.items())
         ]
         dispatcher.utter_message(text=phrase("which_drug"), buttons=choices)
         return []
 
-    def _no_monograph(self, dispatcher: CollectingDispatcher, context: DrugContext, covered: list[str]) -> list[EventType]:
+    def _no_monograph(
+        self, dispatcher: CollectingDispatcher, context: DrugContext, covered: list[str]
+    ) -> list[EventType]:
         dispatcher.utter_message(
             text=phrase("no_monograph", drug_name=context.unknown_name, covered=", ".join(covered))
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge import Monograph, Selection, TableHit, cite, format_citation
-
 from actions.phrases import phrase
+from knowledge import Monograph, Selection, TableHit, cite, format_citation
 
 
 def percent(value: float) -> str:
@@ -31,11 +30,18 @@ def table_row_line(mono: Monograph, hit: TableHit) -> str:
         "citation": citation,
     }
     if table.comparator_arm and row.comparator_pct is not None:
-        line = phrase("ae_row", comparator_pct=percent(row.comparator_pct), comparator_arm=table.comparator_arm, **values)
+        line = phrase(
+            "ae_row",
+            comparator_pct=percent(row.comparator_pct),
+            comparator_arm=table.comparator_arm,
+            **values,
+        )
     else:
         line = phrase("ae_row_single_arm", **values)
     if row.severe_pct is not None and table.severe_label:
-        line += " " + phrase("ae_row_severe", severe_pct=percent(row.severe_pct), severe_label=table.severe_label)
+        line += " " + phrase(
+            "ae_row_severe", severe_pct=percent(row.severe_pct), severe_label=table.severe_label
+        )
     return line
 
 

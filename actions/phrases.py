@@ -12,7 +12,7 @@ import yaml
 DEFAULT_DOMAIN = Path(__file__).resolve().parents[1] / "domain.yml"
 
 
-class MissingPhrase(KeyError):
+class MissingPhraseError(KeyError):
     """A template the code asks for is not in the domain's answer_templates."""
 
 
@@ -21,7 +21,7 @@ def _templates(path: str) -> dict[str, list[dict[str, Any]]]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     templates = data.get("answer_templates") or {}
     if not isinstance(templates, dict):
-        raise MissingPhrase(f"{path}: answer_templates must be a mapping")
+        raise MissingPhraseError(f"{path}: answer_templates must be a mapping")
     return templates
 
 
@@ -30,7 +30,7 @@ def template(name: str) -> dict[str, Any]:
     path = os.environ.get("DOMAIN_PATH", str(DEFAULT_DOMAIN))
     variations = _templates(path).get(name)
     if not variations:
-        raise MissingPhrase(f"{path}: answer_templates has no '{name}'")
+        raise MissingPhraseError(f"{path}: answer_templates has no '{name}'")
     return variations[0]
 
 

@@ -23,10 +23,7 @@ class ActionAnswerPurchase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         context = resolve_drug(knowledge_base(), tracker.latest_message or {}, tracker.get_slot("drug"))
-        if context.monograph is not None:
-            name = context.monograph.generic_name
-        else:
-            name = context.unknown_name
+        name = context.monograph.generic_name if context.monograph is not None else context.unknown_name
         if name:
             dispatcher.utter_message(text=phrase("purchase", drug_name=name), buttons=buttons("purchase"))
         else:

@@ -9,12 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge import Monograph, cite
-from knowledge.red_flags import GENERAL, URGENCY_ORDER, load_general
-
 from actions.drug_context import entity_values, resolve_drug
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
+from knowledge import Monograph, cite
+from knowledge.red_flags import GENERAL, URGENCY_ORDER, load_general
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +60,9 @@ class ActionRedFlag(Action):
         if mono is not None:
             why = _why_lines(mono, [f[1] for f in own if f[0] == mono.id])
             if why:
-                dispatcher.utter_message(text="\n".join([phrase("red_flag_why", drug_name=mono.generic_name), *why]))
+                dispatcher.utter_message(
+                    text="\n".join([phrase("red_flag_why", drug_name=mono.generic_name), *why])
+                )
         dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
         dispatcher.utter_message(text=phrase("disclaimer"))
         events: list[EventType] = [SlotSet("urgent", True)]

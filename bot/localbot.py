@@ -89,8 +89,17 @@ def start_bot(model: Path = ROOT / "models" / "current.tar.gz", timeout: float =
     commands = {
         "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(bot.action_port)],
         "rasa": [
-            rasa, "run", "--enable-api", "--port", str(bot.rasa_port), "--model", str(model),
-            "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+            rasa,
+            "run",
+            "--enable-api",
+            "--port",
+            str(bot.rasa_port),
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
         ],
     }
     for name, cmd in commands.items():

@@ -20,8 +20,10 @@ def _validate(paths: list[Path]) -> int:
             print(f"INVALID {exc}", file=sys.stderr)
             continue
         facts = sum(len(t.summary) + sum(len(i.facts) for i in t.items) for t in mono.topics.values())
-        print(f"ok      {path}: {mono.id}, {len(mono.topics)} topics, {facts} facts, "
-              f"{len(mono.adverse_reaction_tables)} tables, {len(mono.red_flags)} red flags")
+        print(
+            f"ok      {path}: {mono.id}, {len(mono.topics)} topics, {facts} facts, "
+            f"{len(mono.adverse_reaction_tables)} tables, {len(mono.red_flags)} red flags"
+        )
     if not paths:
         print("no monograph files found", file=sys.stderr)
         return 1

@@ -40,7 +40,11 @@ def _term_matches(terms: list[str], text_norm: str, values_norm: list[str]) -> b
         if contains_phrase(text_norm, t):
             return True
         for value in values_norm:
-            if value == t or contains_phrase(value, t) or (len(t) >= 5 and similar(value, t) >= TERM_SIMILARITY):
+            if (
+                value == t
+                or contains_phrase(value, t)
+                or (len(t) >= 5 and similar(value, t) >= TERM_SIMILARITY)
+            ):
                 return True
     return False
 
@@ -84,7 +88,10 @@ def select(
         for effect in named_effects or []:
             norm = normalise(effect)
             known = [t for item in section.items for t in item.terms] + [
-                t for table in mono.adverse_reaction_tables for row in table.rows for t in [row.effect, *row.terms]
+                t
+                for table in mono.adverse_reaction_tables
+                for row in table.rows
+                for t in [row.effect, *row.terms]
             ]
             if norm and not _term_matches(known, norm, [norm]):
                 sel.unlisted.append(effect)

@@ -13,6 +13,7 @@ from knowledge.loader import MONOGRAPH_DIR, load_monograph, monograph_paths
 from knowledge.schema import Monograph
 from knowledge.text import normalise, similar
 
+
 def load_site_default(path: Path, monographs: dict[str, Monograph]) -> str | None:
     """The site's default drug id from ``path``; it must name a loaded monograph."""
     try:
@@ -21,7 +22,9 @@ def load_site_default(path: Path, monographs: dict[str, Monograph]) -> str | Non
         raise MonographError(str(path), [f"cannot read YAML: {exc}"]) from exc
     default = data.get("default_drug") if isinstance(data, dict) else None
     if default is not None and default not in monographs:
-        raise MonographError(str(path), [f"default_drug: '{default}' has no monograph (known: {sorted(monographs)})"])
+        raise MonographError(
+            str(path), [f"default_drug: '{default}' has no monograph (known: {sorted(monographs)})"]
+        )
     return default
 
 

@@ -27,18 +27,81 @@ GENERAL = "general"
 URGENCY_ORDER = {"crisis": 0, "emergency": 1, "same_day": 2}
 
 _NEGATIONS = {
-    "no", "not", "never", "without", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent",
-    "havent", "hasnt", "hadnt", "deny", "denies", "nor", "neither", "none", "nothing",
+    "no",
+    "not",
+    "never",
+    "without",
+    "dont",
+    "doesnt",
+    "didnt",
+    "isnt",
+    "arent",
+    "wasnt",
+    "werent",
+    "havent",
+    "hasnt",
+    "hadnt",
+    "deny",
+    "denies",
+    "nor",
+    "neither",
+    "none",
+    "nothing",
 }
 _RESOLVED = (
-    "last year", "last month", "last week", "years ago", "months ago", "weeks ago", "a year ago",
-    "in the past", "used to", "went away", "gone away", "is gone", "are gone", "cleared up", "resolved",
-    "no longer", "anymore", "any more", "got better", "better now", "before i started", "previously",
-    "history of", "when i was a child", "as a child",
+    "last year",
+    "last month",
+    "last week",
+    "years ago",
+    "months ago",
+    "weeks ago",
+    "a year ago",
+    "in the past",
+    "used to",
+    "went away",
+    "gone away",
+    "is gone",
+    "are gone",
+    "cleared up",
+    "resolved",
+    "no longer",
+    "anymore",
+    "any more",
+    "got better",
+    "better now",
+    "before i started",
+    "previously",
+    "history of",
+    "when i was a child",
+    "as a child",
 )
 _HYPOTHETICAL_START = ("if", "what if", "in case", "suppose", "what happens if", "what should i do if")
-_QUESTION_START = {"does", "do", "can", "could", "will", "would", "might", "may", "is", "are", "should", "how"}
-_QUESTION_WORDS = {"cause", "causes", "give", "gives", "trigger", "triggers", "risk", "side", "common", "chance"}
+_QUESTION_START = {
+    "does",
+    "do",
+    "can",
+    "could",
+    "will",
+    "would",
+    "might",
+    "may",
+    "is",
+    "are",
+    "should",
+    "how",
+}
+_QUESTION_WORDS = {
+    "cause",
+    "causes",
+    "give",
+    "gives",
+    "trigger",
+    "triggers",
+    "risk",
+    "side",
+    "common",
+    "chance",
+}
 _CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|,|\bbut\b|\bthough\b|\bhowever\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 NEGATION_WINDOW = 4
@@ -110,7 +173,9 @@ def load_general(path: Path = GENERAL_FILE) -> list[_GeneralFlag]:
     except (OSError, yaml.YAMLError) as exc:
         raise MonographError(str(path), [f"cannot read YAML: {exc}"]) from exc
     except ValidationError as exc:
-        raise MonographError(str(path), [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from exc
+        raise MonographError(
+            str(path), [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from exc
 
 
 class RedFlagMatcher:
@@ -152,7 +217,10 @@ class RedFlagMatcher:
                 if pattern.urgency != "crisis" and (hypothetical or resolved):
                     continue
                 found[pattern.key] = Detection(
-                    pattern.drug_id, pattern.flag_id, pattern.urgency, pattern.title,
+                    pattern.drug_id,
+                    pattern.flag_id,
+                    pattern.urgency,
+                    pattern.title,
                     " ".join(words[start : start + len(pattern.words)]),
                 )
         return sorted(found.values(), key=lambda d: (URGENCY_ORDER[d.urgency], d.drug_id, d.flag_id))
@@ -161,7 +229,7 @@ class RedFlagMatcher:
 def _find(pattern: tuple[str, ...], words: list[str]) -> int | None:
     width = len(pattern)
     for i in range(len(words) - width + 1):
-        if all(_same_word(p, w) for p, w in zip(pattern, words[i : i + width])):
+        if all(_same_word(p, w) for p, w in zip(pattern, words[i : i + width], strict=True)):
             return i
     return None
 

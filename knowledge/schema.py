@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
-from typing import Dict, List, Literal, Optional
+from typing import Dict, List, Literal
 
 from pydantic import BaseModel, Extra, Field, validator
 
@@ -56,8 +56,8 @@ class Source(Strict):
     title: str = Field(..., min_length=3)
     revised: dt.date
     kind: Literal["label", "secondary"] = "label"
-    url: Optional[str] = None
-    set_id: Optional[str] = None
+    url: str | None = None
+    set_id: str | None = None
 
 
 class Fact(Strict):
@@ -67,12 +67,12 @@ class Fact(Strict):
     source: str
     section: str
     section_inferred: bool = False
-    table: Optional[str] = None
+    table: str | None = None
     certainty: Certainty = Certainty.label
-    note: Optional[str] = None  # for editors; never shown to patients
+    note: str | None = None  # for editors; never shown to patients
 
     @validator("section")
-    def _section_format(cls, value: str) -> str:  # noqa: N805
+    def _section_format(cls, value: str) -> str:
         if not SECTION_RE.match(value):
             raise ValueError(f"'{value}' is not a label section like '5.1', '2.3' or 'Highlights'")
         return value
@@ -87,7 +87,7 @@ class Item(Strict):
     facts: List[Fact] = Field(..., min_items=1)
 
     @validator("id")
-    def _slug(cls, value: str) -> str:  # noqa: N805
+    def _slug(cls, value: str) -> str:
         if not SLUG_RE.match(value):
             raise ValueError(f"'{value}' must be a lowercase slug (a-z, 0-9, _)")
         return value
@@ -106,8 +106,8 @@ class TableRow(Strict):
     effect: str
     terms: List[str] = Field(..., min_items=1)
     drug_pct: float = Field(..., ge=0, le=100)
-    comparator_pct: Optional[float] = Field(None, ge=0, le=100)
-    severe_pct: Optional[float] = Field(None, ge=0, le=100)
+    comparator_pct: float | None = Field(None, ge=0, le=100)
+    severe_pct: float | None = Field(None, ge=0, le=100)
 
 
 class AdverseReactionTable(Strict):
@@ -118,11 +118,11 @@ class AdverseReactionTable(Strict):
     population: str
     trial: str
     drug_arm: str
-    comparator_arm: Optional[str] = None
-    severe_label: Optional[str] = None
+    comparator_arm: str | None = None
+    severe_label: str | None = None
     source: str
     section: str
-    table: Optional[str] = None
+    table: str | None = None
     section_inferred: bool = False
     certainty: Certainty = Certainty.label
     rows: List[TableRow] = Field(..., min_items=1)
@@ -158,20 +158,22 @@ class Monograph(Strict):
     red_flags: List[RedFlag] = []
 
     @validator("id")
-    def _id_slug(cls, value: str) -> str:  # noqa: N805
+    def _id_slug(cls, value: str) -> str:
         if not SLUG_RE.match(value):
             raise ValueError(f"'{value}' must be a lowercase slug (a-z, 0-9, _)")
         return value
 
     @validator("sources")
-    def _has_sources(cls, value: Dict[str, Source]) -> Dict[str, Source]:  # noqa: N805
+    def _has_sources(cls, value: Dict[str, Source]) -> Dict[str, Source]:
         if not value:
             raise ValueError("at least one source is required")
         return value
 
     @validator("absent_topics")
     def _absent_are_topics(
-        cls, value: Dict[str, str], values: Dict[str, object]  # noqa: N805
+        cls,
+        value: Dict[str, str],
+        values: Dict[str, object],
     ) -> Dict[str, str]:
         unknown = sorted(set(value) - set(TOPICS))
         if unknown:
@@ -182,7 +184,7 @@ class Monograph(Strict):
         return value
 
     @validator("topics")
-    def _known_topics(cls, value: Dict[str, Topic]) -> Dict[str, Topic]:  # noqa: N805
+    def _known_topics(cls, value: Dict[str, Topic]) -> Dict[str, Topic]:
         unknown = sorted(set(value) - set(TOPICS))
         if unknown:
             raise ValueError(f"unknown topic(s) {unknown}; allowed: {list(TOPICS)}")

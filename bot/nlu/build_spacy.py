@@ -10,9 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from knowledge import KnowledgeBase
-
 from bot.nlu.vocabulary import entity_phrases
+from knowledge import KnowledgeBase
 
 
 def build(out_dir: Path) -> int:

@@ -30,7 +30,9 @@ class RedFlagPolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7}
 
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         return self._resource
 
     def predict_action_probabilities(

@@ -12,8 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 Run = Callable[..., Awaitable[tuple[list[dict[str, Any]], list[dict[str, Any]]]]]
 
 
-def make_tracker(text: str, intent: str, entities: list[tuple[str, str]] | None = None,
-                 slots: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None) -> Tracker:
+def make_tracker(
+    text: str,
+    intent: str,
+    entities: list[tuple[str, str]] | None = None,
+    slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Tracker:
     message = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
@@ -34,8 +39,13 @@ def make_tracker(text: str, intent: str, entities: list[tuple[str, str]] | None 
 
 @pytest.fixture
 def run_action() -> Run:
-    async def _run(action: Action, text: str, intent: str, entities: list[tuple[str, str]] | None = None,
-                   slots: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    async def _run(
+        action: Action,
+        text: str,
+        intent: str,
+        entities: list[tuple[str, str]] | None = None,
+        slots: dict[str, Any] | None = None,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         dispatcher = CollectingDispatcher()
         events = await action.run(dispatcher, make_tracker(text, intent, entities, slots), {})
         return dispatcher.messages, list(events)

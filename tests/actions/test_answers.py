@@ -12,11 +12,11 @@ from actions.purchase import ActionAnswerPurchase
 CITATION = re.compile(r"\(OCREVUS (ZUNOVO )?US Prescribing Information, section \d+(\.\d+)*")
 
 
-def texts(messages: list[dict]) -> list[str]:  # type: ignore[type-arg]
+def texts(messages: list[dict]) -> list[str]:
     return [m.get("text") or "" for m in messages]
 
 
-def assert_cited_and_disclaimed(messages: list[dict]) -> str:  # type: ignore[type-arg]
+def assert_cited_and_disclaimed(messages: list[dict]) -> str:
     body = "\n".join(texts(messages)[:-1])
     assert CITATION.search(body), body
     assert "physician" in texts(messages)[-1]
@@ -26,38 +26,101 @@ def assert_cited_and_disclaimed(messages: list[dict]) -> str:  # type: ignore[ty
 @pytest.mark.parametrize(
     ("action", "text", "intent", "entities", "expected"),
     [
-        (answers.ActionAnswerSideEffects(), "how common are infusion reactions with ocrevus", "ask_side_effects",
-         [("drug", "ocrevus")], ["34-40%", "0.3%"]),
-        (answers.ActionAnswerSideEffects(), "does ocrevus cause depression", "ask_side_effects",
-         [("drug", "ocrevus"), ("side_effect", "depression")], ["8%", "7%", "REBIF"]),
-        (answers.ActionAnswerSideEffects(), "shingles on ocrevus?", "ask_side_effects",
-         [("side_effect", "shingles")], ["2.1%"]),
+        (
+            answers.ActionAnswerSideEffects(),
+            "how common are infusion reactions with ocrevus",
+            "ask_side_effects",
+            [("drug", "ocrevus")],
+            ["34-40%", "0.3%"],
+        ),
+        (
+            answers.ActionAnswerSideEffects(),
+            "does ocrevus cause depression",
+            "ask_side_effects",
+            [("drug", "ocrevus"), ("side_effect", "depression")],
+            ["8%", "7%", "REBIF"],
+        ),
+        (
+            answers.ActionAnswerSideEffects(),
+            "shingles on ocrevus?",
+            "ask_side_effects",
+            [("side_effect", "shingles")],
+            ["2.1%"],
+        ),
         (answers.ActionAnswerPml(), "what are the symptoms of pml", "ask_pml", [], ["weakness", "confusion"]),
-        (answers.ActionAnswerEligibility(), "can I take it if I have hepatitis B", "ask_eligibility",
-         [("condition", "hepatitis B")], ["hepatitis B"]),
-        (answers.ActionAnswerEligibility(), "can my child take ocrevus", "ask_eligibility",
-         [("population", "child")], ["10", "25 kg"]),
-        (answers.ActionAnswerMonitoring(), "what tests before starting", "ask_monitoring", [], ["hepatitis B"]),
-        (answers.ActionAnswerVaccines(), "can I get live vaccines", "ask_vaccines", [("vaccine", "live vaccines")],
-         ["not recommended"]),
-        (answers.ActionAnswerVaccines(), "how long before starting should I get my vaccines", "ask_vaccines", [],
-         ["4 weeks", "2 weeks"]),
-        (answers.ActionAnswerPregnancy(), "can I breastfeed on ocrevus", "ask_pregnancy",
-         [("population", "breastfeeding")], ["milk"]),
+        (
+            answers.ActionAnswerEligibility(),
+            "can I take it if I have hepatitis B",
+            "ask_eligibility",
+            [("condition", "hepatitis B")],
+            ["hepatitis B"],
+        ),
+        (
+            answers.ActionAnswerEligibility(),
+            "can my child take ocrevus",
+            "ask_eligibility",
+            [("population", "child")],
+            ["10", "25 kg"],
+        ),
+        (
+            answers.ActionAnswerMonitoring(),
+            "what tests before starting",
+            "ask_monitoring",
+            [],
+            ["hepatitis B"],
+        ),
+        (
+            answers.ActionAnswerVaccines(),
+            "can I get live vaccines",
+            "ask_vaccines",
+            [("vaccine", "live vaccines")],
+            ["not recommended"],
+        ),
+        (
+            answers.ActionAnswerVaccines(),
+            "how long before starting should I get my vaccines",
+            "ask_vaccines",
+            [],
+            ["4 weeks", "2 weeks"],
+        ),
+        (
+            answers.ActionAnswerPregnancy(),
+            "can I breastfeed on ocrevus",
+            "ask_pregnancy",
+            [("population", "breastfeeding")],
+            ["milk"],
+        ),
         (answers.ActionAnswerPregnancy(), "do I need birth control", "ask_pregnancy", [], ["6 months"]),
         (answers.ActionAnswerDosing(), "how often do I get it", "ask_dosing", [], ["6 months"]),
         (answers.ActionAnswerDosing(), "I missed my infusion", "ask_dosing", [], ["5 months"]),
-        (answers.ActionAnswerAdministration(), "do I get steroids before the infusion", "ask_administration",
-         [], ["methylprednisolone"]),
-        (answers.ActionAnswerInteractions(), "can I take it with steroids", "ask_interactions", [],
-         ["immune"]),
+        (
+            answers.ActionAnswerAdministration(),
+            "do I get steroids before the infusion",
+            "ask_administration",
+            [],
+            ["methylprednisolone"],
+        ),
+        (
+            answers.ActionAnswerInteractions(),
+            "can I take it with steroids",
+            "ask_interactions",
+            [],
+            ["immune"],
+        ),
         (answers.ActionAnswerStorage(), "how do I store it", "ask_storage", [], ["2", "8 °C"]),
-        (answers.ActionAnswerIndication(), "what is ocrevus used for", "ask_indication", [("drug", "ocrevus")],
-         ["multiple sclerosis"]),
+        (
+            answers.ActionAnswerIndication(),
+            "what is ocrevus used for",
+            "ask_indication",
+            [("drug", "ocrevus")],
+            ["multiple sclerosis"],
+        ),
         (answers.ActionAnswerMechanism(), "how does it work", "ask_mechanism", [], ["CD20"]),
     ],
 )
-async def test_answer_has_facts_citation_and_disclaimer(run_action, action, text, intent, entities, expected) -> None:  # type: ignore[no-untyped-def]
+async def test_answer_has_facts_citation_and_disclaimer(
+    run_action, action, text, intent, entities, expected
+) -> None:
     messages, events = await run_action(action, text, intent, entities)
     body = assert_cited_and_disclaimed(messages)
     for fact in expected:
@@ -65,16 +128,25 @@ async def test_answer_has_facts_citation_and_disclaimer(run_action, action, text
     assert {"event": "slot", "name": "drug", "value": "ocrelizumab", "timestamp": None} in events
 
 
-async def test_unlisted_side_effect_is_said_to_be_unlisted(run_action) -> None:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(answers.ActionAnswerSideEffects(), "does ocrevus cause hair loss",
-                                   "ask_side_effects", [("drug", "ocrevus"), ("side_effect", "hair loss")])
+async def test_unlisted_side_effect_is_said_to_be_unlisted(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerSideEffects(),
+        "does ocrevus cause hair loss",
+        "ask_side_effects",
+        [("drug", "ocrevus"), ("side_effect", "hair loss")],
+    )
     body = assert_cited_and_disclaimed(messages)
     assert "does not list hair loss" in body
 
 
-async def test_drug_without_monograph_is_not_answered_with_another_drug(run_action) -> None:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(answers.ActionAnswerSideEffects(), "side effects of valsartan",
-                                        "ask_side_effects", [("drug", "valsartan")], {"drug": "ocrelizumab"})
+async def test_drug_without_monograph_is_not_answered_with_another_drug(run_action) -> None:
+    messages, events = await run_action(
+        answers.ActionAnswerSideEffects(),
+        "side effects of valsartan",
+        "ask_side_effects",
+        [("drug", "valsartan")],
+        {"drug": "ocrelizumab"},
+    )
     body = "\n".join(texts(messages))
     assert "valsartan" in body and "ocrelizumab (OCREVUS" in body
     assert not CITATION.search(body)
@@ -82,29 +154,63 @@ async def test_drug_without_monograph_is_not_answered_with_another_drug(run_acti
     assert {"event": "slot", "name": "drug", "value": "valsartan", "timestamp": None} in events
 
 
-async def test_interaction_with_unknown_drug_stays_on_conversation_drug(run_action) -> None:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(answers.ActionAnswerInteractions(), "can I take it with ibuprofen",
-                                   "ask_interactions", [("drug", "ibuprofen")], {"drug": "ocrelizumab"})
+async def test_interaction_with_unknown_drug_stays_on_conversation_drug(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerInteractions(),
+        "can I take it with ibuprofen",
+        "ask_interactions",
+        [("drug", "ibuprofen")],
+        {"drug": "ocrelizumab"},
+    )
     body = assert_cited_and_disclaimed(messages)
     assert "does not mention ibuprofen" in body
 
 
-async def test_follow_up_without_drug_uses_slot_and_typo(run_action) -> None:  # type: ignore[no-untyped-def]
-    messages, events = await run_action(answers.ActionAnswerDosing(), "whats the dose of ocrelizamab",
-                                        "ask_dosing", [("drug", "ocrelizamab")])
+async def test_follow_up_without_drug_uses_slot_and_typo(run_action) -> None:
+    messages, events = await run_action(
+        answers.ActionAnswerDosing(), "whats the dose of ocrelizamab", "ask_dosing", [("drug", "ocrelizamab")]
+    )
     assert_cited_and_disclaimed(messages)
     assert {"event": "slot", "name": "drug", "value": "ocrelizumab", "timestamp": None} in events
 
 
-async def test_symptom_answer_offers_consultant_then_disclaimer(run_action) -> None:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(answers.ActionAnswerSymptom(), "I have a rash since my infusion",
-                                   "report_symptom", [("side_effect", "rash")])
+async def test_symptom_answer_offers_consultant_then_disclaimer(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerSymptom(),
+        "I have a rash since my infusion",
+        "report_symptom",
+        [("side_effect", "rash")],
+    )
     assert_cited_and_disclaimed(messages)
     assert any(b["payload"] == "/request_consultant" for m in messages for b in m.get("buttons") or [])
 
 
-async def test_purchase_is_honest_and_offers_consultant(run_action) -> None:  # type: ignore[no-untyped-def]
-    messages, _ = await run_action(ActionAnswerPurchase(), "how much does ocrevus cost", "ask_purchase",
-                                   [("drug", "ocrevus")])
+async def test_purchase_is_honest_and_offers_consultant(run_action) -> None:
+    messages, _ = await run_action(
+        ActionAnswerPurchase(), "how much does ocrevus cost", "ask_purchase", [("drug", "ocrevus")]
+    )
     assert "consultant" in messages[0]["text"] and "ocrelizumab" in messages[0]["text"]
     assert messages[0]["buttons"][0]["payload"] == "/request_consultant"
+
+
+DECISIONS = [
+    (answers.ActionAnswerDosing(), "should I skip my next infusion", "ask_dosing"),
+    (answers.ActionAnswerDosing(), "can i delay my ocrevus dose by a month", "ask_dosing"),
+    (answers.ActionAnswerDosing(), "should I double my dose of tabrecta tomorrow", "ask_dosing"),
+    (answers.ActionAnswerAdministration(), "can I skip the steroids before the infusion", "ask_administration"),
+    (answers.ActionAnswerInteractions(), "should i switch from ocrevus to something else", "ask_interactions"),
+    (answers.ActionAnswerPregnancy(), "should I stop ocrevus now that I'm pregnant", "ask_pregnancy"),
+    (answers.ActionAnswerSideEffects(), "should I stop taking it because of the side effects", "ask_side_effects"),
+    (answers.ActionAnswerVaccines(), "is it ok to skip my infusion to get the shingles vaccine", "ask_vaccines"),
+]
+
+
+@pytest.mark.parametrize(("action", "text", "intent"), DECISIONS, ids=[d[1] for d in DECISIONS])
+async def test_personal_decisions_get_facts_physician_and_consultant(run_action, action, text, intent) -> None:
+    messages, _ = await run_action(action, text, intent)
+    first = texts(messages)[0]
+    assert not re.match(r"\s*(yes|no)\b", first, re.I)
+    assert "decision for you and your physician" in first
+    assert CITATION.search(first) or "(TABRECTA" in first
+    assert any(b["payload"] == "/request_consultant" for m in messages for b in m.get("buttons") or [])
+    assert "physician" in texts(messages)[-1]

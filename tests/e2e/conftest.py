@@ -27,7 +27,9 @@ def local_bot() -> Iterator[LocalBot]:
 def ask(local_bot: LocalBot) -> Ask:
     """POST a message to the REST channel; returns the bot's messages."""
 
-    def _ask(message: str, sender: str | None = None, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def _ask(
+        message: str, sender: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"sender": sender or f"t-{uuid.uuid4().hex[:10]}", "message": message}
         if metadata:
             body["metadata"] = metadata

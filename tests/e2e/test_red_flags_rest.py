@@ -16,7 +16,7 @@ import pytest
         ("I have chest pain", "emergency"),
     ],
 )
-def test_red_flag_is_answered_first(ask, message: str, level: str) -> None:  # type: ignore[no-untyped-def]
+def test_red_flag_is_answered_first(ask, message: str, level: str) -> None:
     replies = ask(message)
     assert replies[0].get("text"), replies
     marker = next(r["custom"] for r in replies if r.get("custom"))
@@ -30,13 +30,15 @@ def test_red_flag_is_answered_first(ask, message: str, level: str) -> None:  # t
     assert "physician" in [t for t in texts if t][-1]
 
 
-@pytest.mark.parametrize("message", ["I have no fever, how often is the infusion?", "I had trouble breathing last year"])
-def test_negated_or_past_mentions_get_a_normal_answer(ask, message: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "message", ["I have no fever, how often is the infusion?", "I had trouble breathing last year"]
+)
+def test_negated_or_past_mentions_get_a_normal_answer(ask, message: str) -> None:
     replies = ask(message)
     assert not any(r.get("custom", {}).get("urgent") for r in replies)
 
 
-def test_red_flag_explains_why_from_the_label(ask) -> None:  # type: ignore[no-untyped-def]
+def test_red_flag_explains_why_from_the_label(ask) -> None:
     replies = ask("my eyes look yellow", metadata={"drug": "ocrelizumab"})
     body = "\n".join(r.get("text") or "" for r in replies)
     assert "section 5.7" in body

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-CITATION = re.compile(r"\(OCREVUS (ZUNOVO )?US Prescribing Information, section \d+(\.\d+)*[^)]*, revised \w+ \d{4}")
+CITATION = re.compile(
+    r"\(OCREVUS (ZUNOVO )?US Prescribing Information, section \d+(\.\d+)*[^)]*, revised \w+ \d{4}"
+)
 
 QUESTIONS = [
     ("how common are infusion reactions with ocrevus", ["34-40%", "0.3%"]),
@@ -35,7 +37,7 @@ def _texts(messages: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.mark.parametrize(("question", "facts"), QUESTIONS, ids=[q for q, _ in QUESTIONS])
-def test_question_gets_facts_citation_and_disclaimer(ask, question: str, facts: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_question_gets_facts_citation_and_disclaimer(ask, question: str, facts: list[str]) -> None:
     replies = _texts(ask(question))
     assert replies, f"no reply to {question!r}"
     body = "\n".join(replies[:-1])
@@ -45,7 +47,7 @@ def test_question_gets_facts_citation_and_disclaimer(ask, question: str, facts: 
     assert "physician" in replies[-1], f"last message is not the disclaimer: {replies[-1]!r}"
 
 
-def test_follow_up_without_drug_name_stays_on_the_drug(ask) -> None:  # type: ignore[no-untyped-def]
+def test_follow_up_without_drug_name_stays_on_the_drug(ask) -> None:
     sender = "follow-up-1"
     ask("what is ocrevus used for", sender=sender)
     replies = _texts(ask("and how often is it given?", sender=sender))
@@ -53,18 +55,18 @@ def test_follow_up_without_drug_name_stays_on_the_drug(ask) -> None:  # type: ig
     assert "physician" in replies[-1]
 
 
-def test_drug_without_monograph_is_named_not_answered(ask) -> None:  # type: ignore[no-untyped-def]
+def test_drug_without_monograph_is_named_not_answered(ask) -> None:
     replies = _texts(ask("what are the side effects of valsartan"))
     body = "\n".join(replies)
     assert "valsartan" in body and "ocrelizumab" in body
     assert not CITATION.search(body)
 
 
-def test_page_metadata_puts_the_drug_in_context(ask) -> None:  # type: ignore[no-untyped-def]
+def test_page_metadata_puts_the_drug_in_context(ask) -> None:
     replies = _texts(ask("what are the side effects?", sender="page-1", metadata={"drug": "ocrelizumab"}))
     assert CITATION.search("\n".join(replies))
 
 
-def test_greeting_and_bot_challenge(ask) -> None:  # type: ignore[no-untyped-def]
+def test_greeting_and_bot_challenge(ask) -> None:
     assert "assistant" in " ".join(_texts(ask("hello")))
     assert "not a person" in " ".join(_texts(ask("am i talking to a robot?")))

@@ -1,0 +1,31 @@
+"""Spotting a personal treatment decision in a question ("should I skip my infusion?").
+
+The bot never answers such a question yes or no: it gives the label's facts and sends the
+decision to the patient's physician. Deterministic word patterns, no model.
+"""
+
+from __future__ import annotations
+
+import re
+
+_VERBS = (
+    r"stop|skip|miss|delay|postpone|put off|push back|pause|quit|double|halve|cut|reduce|lower|increase|"
+    r"change|switch|come off|go off|get off|drop|cancel|take less|take more|take a break|take two|"
+    r"not take|not get|not have|keep taking|continue|restart|start"
+)
+_PATTERNS = [
+    rf"\b(should|shall|could|can|may|must|would)\s+(i|we|my \w+)\s+(just\s+|still\s+|really\s+)?({_VERBS})\b",
+    rf"\b(is it|would it be|will it be)\s+(ok|okay|alright|all right|safe|fine|bad|better)\s+(to|if i|if we)\s+"
+    rf"(just\s+)?({_VERBS})\b",
+    rf"\b(do i|do we)\s+(have|need)\s+to\s+(keep|continue|take|get|stay)\b",
+    rf"\b(i want|i am going|im going|i plan|i am thinking|im thinking|thinking)\s+(to|about|of)\s+({_VERBS})",
+    r"\bshould (i|we)\s+(still\s+)?(take|get|have|use)\s+\S+.*\b(if|when|while|since|after|before)\b",
+    r"\bwhat (dose|amount) should i\b",
+]
+_COMPILED = [re.compile(p) for p in _PATTERNS]
+
+
+def asks_for_decision(text: str) -> bool:
+    """True when the patient asks the bot to decide about their own treatment."""
+    norm = " ".join(text.lower().replace("’", "'").replace("'", "").split())
+    return any(p.search(norm) for p in _COMPILED)
