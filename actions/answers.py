@@ -36,16 +36,26 @@ class AnswerAction(Action, abc.ABC):
     ) -> list[EventType]:
         kb = knowledge_base()
         message = tracker.latest_message or {}
+        discussed = list(tracker.get_slot("drugs_discussed") or [])
         context = resolve_drug(
-            kb, message, tracker.get_slot("drug"), allow_companions=self.topic == "interactions"
+            kb,
+            message,
+            tracker.get_slot("drug"),
+            allow_companions=self.topic == "interactions",
+            discussed=discussed,
         )
         if context.needs_choice:
-            return self._ask_which_drug(dispatcher, kb.monographs)
+            choices = context.choices or tuple(sorted(kb.monographs))
+            return self._ask_which_drug(dispatcher, {d: kb.monographs[d] for d in choices})
         if context.monograph is None:
             return self._no_monograph(dispatcher, context, kb.covered())
         mono = context.monograph
         drug_name = mono.generic_name
-        events: list[EventType] = [SlotSet("drug", mono.id), SlotSet("topic", self.topic)]
+        events: list[EventType] = [
+            SlotSet("drug", mono.id),
+            SlotSet("topic", self.topic),
+            SlotSet("drugs_discussed", [*[d for d in discussed if d != mono.id], mono.id]),
+        ]
         terms = [v for ent in TERM_ENTITIES for v in entity_values(message, ent)]
         selection = select(
             mono,
@@ -94,7 +104,7 @@ class AnswerAction(Action, abc.ABC):
                 "title": mono.brands[0] if mono.brands else mono.generic_name,
                 "payload": f'/{self.intent}{{"drug": "{drug_id}"}}',
             }
-            for drug_id, mono in sorted(monographs.items())
+            for drug_id, mono in monographs.items()
         ]
         dispatcher.utter_message(text=phrase("which_drug"), buttons=choices)
         return []
@@ -203,3 +213,33 @@ class ActionAnswerSymptom(AnswerAction):
 
     def name(self) -> str:
         return "action_answer_symptom"
+
+
+class ActionAnswerSameTopic(Action):
+    """'What about capmatinib?': the last topic again, for the drug just named."""
+
+    def name(self) -> str:
+        return "action_answer_same_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        topic = tracker.get_slot("topic")
+        action = next(
+            (cls() for cls in AnswerAction.__subclasses__() if cls.topic == topic and not cls.intro_template),
+            None,
+        )
+        if action is None:
+            kb = knowledge_base()
+            context = resolve_drug(kb, tracker.latest_message or {}, tracker.get_slot("drug"))
+            name = context.monograph.generic_name if context.monograph else context.unknown_name
+            dispatcher.utter_message(
+                text=phrase("what_about_drug", drug_name=name or ""), buttons=buttons("what_about_drug")
+            )
+            events: list[EventType] = []
+            if context.monograph is not None:
+                events.append(SlotSet("drug", context.monograph.id))
+            elif context.unknown_name:
+                events.append(SlotSet("drug", context.unknown_name))
+            return events
+        return await action.run(dispatcher, tracker, domain)

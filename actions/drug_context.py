@@ -14,6 +14,8 @@ class DrugContext:
 
     monograph: Monograph | None = None
     unknown_name: str | None = None
+    #: covered drugs the patient may mean when the message names none and several were discussed
+    choices: tuple[str, ...] = ()
 
     @property
     def needs_choice(self) -> bool:
@@ -41,12 +43,19 @@ def companion_drugs(message: dict[str, Any], names: list[str]) -> list[str]:
 
 
 def resolve_drug(
-    kb: KnowledgeBase, message: dict[str, Any], slot_value: str | None, *, allow_companions: bool = False
+    kb: KnowledgeBase,
+    message: dict[str, Any],
+    slot_value: str | None,
+    *,
+    allow_companions: bool = False,
+    discussed: list[str] | None = None,
 ) -> DrugContext:
     """Drug named in the message, else the conversation's drug, else the site default or only drug.
 
     With ``allow_companions`` (interaction questions), an unknown medicine introduced by
     "with ..." is the other medicine, not the subject, so the conversation's drug stays.
+    When the message names no drug and several covered drugs were ``discussed``, it is
+    unclear which one is meant: the context holds the choices instead of a drug.
     """
     named = entity_values(message, "drug")
     if allow_companions:
@@ -60,6 +69,9 @@ def resolve_drug(
         return DrugContext(monograph=kb.monographs[in_text[0]])
     if named:
         return DrugContext(unknown_name=named[0])
+    known = [d for d in dict.fromkeys(discussed or []) if d in kb.monographs]
+    if len(known) >= 2:
+        return DrugContext(choices=tuple(known))
     if slot_value:
         mono = kb.find_drug(slot_value)
         return DrugContext(monograph=mono) if mono else DrugContext(unknown_name=slot_value)

@@ -197,16 +197,34 @@ DECISIONS = [
     (answers.ActionAnswerDosing(), "should I skip my next infusion", "ask_dosing"),
     (answers.ActionAnswerDosing(), "can i delay my ocrevus dose by a month", "ask_dosing"),
     (answers.ActionAnswerDosing(), "should I double my dose of tabrecta tomorrow", "ask_dosing"),
-    (answers.ActionAnswerAdministration(), "can I skip the steroids before the infusion", "ask_administration"),
-    (answers.ActionAnswerInteractions(), "should i switch from ocrevus to something else", "ask_interactions"),
+    (
+        answers.ActionAnswerAdministration(),
+        "can I skip the steroids before the infusion",
+        "ask_administration",
+    ),
+    (
+        answers.ActionAnswerInteractions(),
+        "should i switch from ocrevus to something else",
+        "ask_interactions",
+    ),
     (answers.ActionAnswerPregnancy(), "should I stop ocrevus now that I'm pregnant", "ask_pregnancy"),
-    (answers.ActionAnswerSideEffects(), "should I stop taking it because of the side effects", "ask_side_effects"),
-    (answers.ActionAnswerVaccines(), "is it ok to skip my infusion to get the shingles vaccine", "ask_vaccines"),
+    (
+        answers.ActionAnswerSideEffects(),
+        "should I stop taking it because of the side effects",
+        "ask_side_effects",
+    ),
+    (
+        answers.ActionAnswerVaccines(),
+        "is it ok to skip my infusion to get the shingles vaccine",
+        "ask_vaccines",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("action", "text", "intent"), DECISIONS, ids=[d[1] for d in DECISIONS])
-async def test_personal_decisions_get_facts_physician_and_consultant(run_action, action, text, intent) -> None:
+async def test_personal_decisions_get_facts_physician_and_consultant(
+    run_action, action, text, intent
+) -> None:
     messages, _ = await run_action(action, text, intent)
     first = texts(messages)[0]
     assert not re.match(r"\s*(yes|no)\b", first, re.I)
@@ -214,3 +232,44 @@ async def test_personal_decisions_get_facts_physician_and_consultant(run_action,
     assert CITATION.search(first) or "(TABRECTA" in first
     assert any(b["payload"] == "/request_consultant" for m in messages for b in m.get("buttons") or [])
     assert "physician" in texts(messages)[-1]
+
+
+async def test_what_about_another_drug_keeps_the_topic(run_action) -> None:
+    messages, events = await run_action(
+        answers.ActionAnswerSameTopic(),
+        "what about capmatinib?",
+        "inform_drug",
+        [("drug", "capmatinib")],
+        {"drug": "ocrelizumab", "topic": "side_effects", "drugs_discussed": ["ocrelizumab"]},
+    )
+    body = "\n".join(texts(messages))
+    assert "capmatinib" in body and "TABRECTA US Prescribing Information, section 6.1" in body
+    assert "OCREVUS" not in body
+    assert {
+        "event": "slot",
+        "name": "drugs_discussed",
+        "value": ["ocrelizumab", "capmatinib"],
+        "timestamp": None,
+    } in events
+
+
+async def test_unclear_drug_after_two_drugs_asks_which_with_buttons(run_action) -> None:
+    messages, events = await run_action(
+        answers.ActionAnswerDosing(),
+        "how do i take it",
+        "ask_dosing",
+        [],
+        {"drug": "capmatinib", "drugs_discussed": ["ocrelizumab", "capmatinib"]},
+    )
+    assert len(messages) == 1 and not events
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == ['/ask_dosing{"drug": "ocrelizumab"}', '/ask_dosing{"drug": "capmatinib"}']
+
+
+async def test_topic_missing_from_a_monograph_is_said_honestly(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerPml(), "does tabrecta cause pml", "ask_pml", [("drug", "tabrecta")]
+    )
+    body = "\n".join(texts(messages))
+    assert "does not describe PML" in body
+    assert "OCREVUS" not in body and "JC virus" not in body
