@@ -13,7 +13,7 @@ from knowledge.loader import monograph_paths
 FIXTURE = Path(__file__).parent / "fixtures" / "testdrug.yml"
 
 
-def _write_variant(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+def _write_variant(tmp_path: Path, change) -> Path:
     data = yaml.safe_load(FIXTURE.read_text())
     change(data)
     path = tmp_path / "testdrug.yml"
@@ -36,7 +36,7 @@ def test_missing_section_names_file_and_field(tmp_path: Path) -> None:
 
 
 def test_unknown_source_is_reported_with_its_path(tmp_path: Path) -> None:
-    def change(d):  # type: ignore[no-untyped-def]
+    def change(d):
         d["topics"]["pml"]["summary"][0]["source"] = "nowhere"
 
     with pytest.raises(MonographError, match=r"topics\.pml\.summary\[0\]\.source: unknown source 'nowhere'"):
@@ -44,7 +44,7 @@ def test_unknown_source_is_reported_with_its_path(tmp_path: Path) -> None:
 
 
 def test_bad_section_and_unknown_field_and_topic(tmp_path: Path) -> None:
-    def change(d):  # type: ignore[no-untyped-def]
+    def change(d):
         d["topics"]["pml"]["summary"][0]["section"] = "five"
         d["topics"]["pml"]["summary"][0]["sectoin"] = "5.3"
         d["topics"]["gossip"] = d["topics"]["pml"]

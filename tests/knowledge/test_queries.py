@@ -16,7 +16,9 @@ def kb() -> KnowledgeBase:
     return KnowledgeBase.load(FIXTURES)
 
 
-@pytest.mark.parametrize("name", ["testdrugumab", "TESTRA", "Testra IV", "testdrugumb", "tesdrugumab", "my testra infusion"])
+@pytest.mark.parametrize(
+    "name", ["testdrugumab", "TESTRA", "Testra IV", "testdrugumb", "tesdrugumab", "my testra infusion"]
+)
 def test_find_drug_by_generic_brand_alias_and_typo(kb: KnowledgeBase, name: str) -> None:
     mono = kb.find_drug(name)
     assert mono is not None and mono.id == "testdrug"
@@ -46,8 +48,11 @@ def test_table_row_found_by_entity_with_typo(kb: KnowledgeBase) -> None:
 
 def test_unlisted_effect_is_reported_and_summary_given(kb: KnowledgeBase) -> None:
     sel = select(
-        kb.monographs["testdrug"], "side_effects", text="does it cause hair loss",
-        entity_values=["hair loss"], named_effects=["hair loss"],
+        kb.monographs["testdrug"],
+        "side_effects",
+        text="does it cause hair loss",
+        entity_values=["hair loss"],
+        named_effects=["hair loss"],
     )
     assert sel.unlisted == ["hair loss"]
     assert sel.used_summary

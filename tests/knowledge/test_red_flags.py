@@ -113,7 +113,7 @@ def test_table_is_large_enough() -> None:
     assert sum(1 for c in CASES if c[1] is None) >= 20
 
 
-def test_a_new_drug_brings_its_own_red_flags(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_drug_brings_its_own_red_flags(tmp_path) -> None:
     from pathlib import Path
 
     fixture = Path(__file__).parent / "fixtures" / "testdrug.yml"
