@@ -16,8 +16,8 @@ _VERBS = (
 _PATTERNS = [
     rf"\b(should|shall|could|can|may|must|would)\s+(i|we|my \w+)\s+"
     rf"(just\s+|still\s+|really\s+)?({_VERBS})\b",
-    rf"\b(is it|would it be|will it be)\s+(ok|okay|alright|all right|safe|fine|bad|better)\s+(to|if i|if we)\s+"
-    rf"(just\s+)?({_VERBS})\b",
+    rf"\b(is it|would it be|will it be)\s+(ok|okay|alright|all right|safe|fine|bad|better)\s+"
+    rf"(to|if i|if we)\s+(just\s+)?({_VERBS})\b",
     r"\b(do i|do we)\s+(have|need)\s+to\s+(keep|continue|take|get|stay)\b",
     rf"\b(i want|i am going|im going|i plan|i am thinking|im thinking|thinking)\s+(to|about|of)\s+({_VERBS})",
     r"\bshould (i|we)\s+(still\s+)?(take|get|have|use)\s+\S+.*\b(if|when|while|since|after|before)\b",
