@@ -34,7 +34,7 @@ def template(name: str) -> dict[str, Any]:
     return variations[0]
 
 
-def phrase(name: str, **values: Any) -> str:
+def phrase(name: str, /, **values: Any) -> str:
     """Template ``name`` with its {placeholders} filled."""
     return str(template(name)["text"]).format(**values)
 

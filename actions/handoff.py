@@ -1,0 +1,258 @@
+"""The handoff to a human consultant: the form's validation, its questions, filing the ticket.
+
+The form (``handoff_form`` in the domain) asks for a name, an email or phone number, the
+best time (optional), the question (prefilled from the conversation) and consent, shows a
+summary, and on confirmation files a ticket through ``bot.tickets``.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.contact import clean_name, parse_contact
+from actions.phrases import buttons, phrase
+from bot.tickets import TicketDraft, TicketError, file_ticket, transcript_from_events
+
+log = logging.getLogger(__name__)
+
+FORM = "handoff_form"
+FORM_SLOTS = ("contact_name", "contact", "best_time", "question", "consent", "handoff_confirmed")
+#: everything the form collected, cleared when it ends however it ends
+PERSONAL_SLOTS = (*FORM_SLOTS, "contact_email", "contact_phone", "question_prefill")
+MEDICAL_INTENTS = {
+    "ask_side_effects",
+    "ask_pml",
+    "ask_eligibility",
+    "ask_monitoring",
+    "ask_vaccines",
+    "ask_pregnancy",
+    "ask_dosing",
+    "ask_administration",
+    "ask_interactions",
+    "ask_storage",
+    "ask_indication",
+    "ask_mechanism",
+    "report_symptom",
+}
+NO_PREFERENCE = {"no", "none", "skip", "any", "anytime", "any time", "whenever", "no preference", "dont mind"}
+
+
+def _clear_personal() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in PERSONAL_SLOTS]
+
+
+def last_question(tracker: Tracker) -> str | None:
+    """The patient's last medical question before the form, to prefill the form's question."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        text = str(event.get("text") or "").strip()
+        if intent in MEDICAL_INTENTS and text and not text.startswith("/"):
+            return text
+    return None
+
+
+class ValidateHandoffForm(FormValidationAction):
+    """Checks each answer; a bad one gets a clear message and the question again."""
+
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if tracker.get_slot("consent") is False:
+            return []  # no consent: stop asking, nothing will be filed
+        return list(FORM_SLOTS)
+
+    async def validate_contact_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = clean_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(text=phrase("handoff_bad_name"))
+        return {"contact_name": name}
+
+    async def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email, phone = parse_contact(str(value or ""))
+        if email is None and phone is None:
+            dispatcher.utter_message(text=phrase("handoff_bad_contact", value=str(value or "")[:80]))
+            return {"contact": None}
+        return {"contact": email or phone, "contact_email": email, "contact_phone": phone}
+
+    async def validate_best_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())[:100]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not text or intent == "deny" or text.lower().replace("'", "") in NO_PREFERENCE:
+            text = phrase("handoff_no_preference")
+        return {"best_time": text}
+
+    async def validate_question(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        prefill = tracker.get_slot("question_prefill")
+        text = str(value or "").strip()
+        if (intent == "affirm" or text == "/affirm") and prefill:
+            return {"question": prefill}
+        if not text or text.startswith("/") or len(text) > 2000:
+            dispatcher.utter_message(text=phrase("handoff_bad_question"))
+            return {"question": None}
+        return {"question": text}
+
+    async def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is False:
+            dispatcher.utter_message(text=phrase("handoff_no_consent"))
+        return {"consent": value}
+
+    async def validate_handoff_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"handoff_confirmed": value}
+
+
+class ActionAskQuestion(Action):
+    """Asks for the question, offering the patient's last question to confirm or edit."""
+
+    def name(self) -> str:
+        return "action_ask_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        prefill = tracker.get_slot("question_prefill") or last_question(tracker)
+        if prefill:
+            dispatcher.utter_message(
+                text=phrase("handoff_ask_question_prefilled", question=prefill),
+                buttons=buttons("handoff_ask_question_prefilled"),
+            )
+            return [SlotSet("question_prefill", prefill)]
+        dispatcher.utter_message(text=phrase("handoff_ask_question"))
+        return []
+
+
+class ActionAskHandoffConfirmed(Action):
+    """Shows everything the ticket will hold and asks whether to send it."""
+
+    def name(self) -> str:
+        return "action_ask_handoff_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text=phrase(
+                "handoff_summary",
+                name=tracker.get_slot("contact_name"),
+                contact=tracker.get_slot("contact"),
+                best_time=tracker.get_slot("best_time"),
+                question=tracker.get_slot("question"),
+            ),
+            buttons=buttons("handoff_summary"),
+        )
+        return []
+
+
+class ActionCancelHandoff(Action):
+    """The patient stops the form: nothing is filed and what they typed is cleared."""
+
+    def name(self) -> str:
+        return "action_cancel_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=phrase("handoff_cancelled"))
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_clear_personal()]
+
+
+class ActionFileTicket(Action):
+    """After the form: files the confirmed ticket and gives the patient its reference."""
+
+    def name(self) -> str:
+        return "action_file_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if tracker.get_slot("consent") is not True:
+            return _clear_personal()  # the no-consent message was given by the form
+        if tracker.get_slot("handoff_confirmed") is not True:
+            dispatcher.utter_message(text=phrase("handoff_not_sent"))
+            return _clear_personal()
+        draft = TicketDraft(
+            patient_name=str(tracker.get_slot("contact_name") or ""),
+            question=str(tracker.get_slot("question") or ""),
+            consent=True,
+            email=tracker.get_slot("contact_email"),
+            phone=tracker.get_slot("contact_phone"),
+            best_time=tracker.get_slot("best_time"),
+            drug=tracker.get_slot("drug"),
+            topic=tracker.get_slot("topic"),
+            urgent=bool(tracker.get_slot("urgent")),
+            sender_id=tracker.sender_id,
+            transcript=transcript_from_events(tracker.events),
+        )
+        try:
+            filed = await asyncio.to_thread(file_ticket, draft)
+        except TicketError:
+            log.exception("could not file the handoff ticket of %s", tracker.sender_id)
+            dispatcher.utter_message(text=phrase("handoff_failed"), buttons=buttons("handoff_failed"))
+            return [SlotSet("handoff_confirmed", None)]
+        template = "handoff_queued" if filed.queued else "handoff_filed"
+        channel = phrase("handoff_by_email") if draft.email else phrase("handoff_by_phone")
+        dispatcher.utter_message(
+            text=phrase(template, reference=filed.reference, name=draft.patient_name, channel=channel)
+        )
+        if draft.urgent:
+            dispatcher.utter_message(text=phrase("handoff_urgent_note"))
+        return [SlotSet("ticket_reference", filed.reference), *_clear_personal()]
+
+
+class AskFromTemplate(Action, abc.ABC):
+    """Asks the form question of ``action_ask_<slot>`` with the template ``handoff_ask_<slot>``."""
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        template = "handoff_ask_" + self.name().removeprefix("action_ask_")
+        dispatcher.utter_message(text=phrase(template), buttons=buttons(template))
+        return []
+
+
+class ActionAskContactName(AskFromTemplate):
+    def name(self) -> str:
+        return "action_ask_contact_name"
+
+
+class ActionAskContact(AskFromTemplate):
+    def name(self) -> str:
+        return "action_ask_contact"
+
+
+class ActionAskBestTime(AskFromTemplate):
+    def name(self) -> str:
+        return "action_ask_best_time"
+
+
+class ActionAskConsent(AskFromTemplate):
+    def name(self) -> str:
+        return "action_ask_consent"
