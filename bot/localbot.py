@@ -42,6 +42,7 @@ class LocalBot:
     rasa_port: int
     action_port: int
     workdir: Path
+    database_url: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -77,12 +78,13 @@ def start_bot(model: Path = ROOT / "models" / "current.tar.gz", timeout: float =
         f'action_endpoint:\n  url: "http://127.0.0.1:{bot.action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
+    bot.database_url = os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'tickets.db'}")
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'tickets.db'}"),
+        "DATABASE_URL": bot.database_url,
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(workdir / "outbox")),
     }
     rasa = str(Path(sys.executable).parent / "rasa")
