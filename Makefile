@@ -11,7 +11,9 @@ MODEL     := models/current.tar.gz
 MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
 TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY)
 
-.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench clean
+CHROMIUM  := /usr/bin/chromium
+
+.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench browser clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on :5005, actions on :5055"
@@ -38,11 +40,20 @@ $(MODEL): $(INSTALLED) $(TRAIN_IN)
 setup: $(INSTALLED) $(SPACY) $(MODEL)
 	@mkdir -p var
 
+# Debian's chromium for the browser tests (Playwright drives it; it cannot download one)
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends chromium || \
+	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }; \
+	fi
+
 run: setup
 	scripts/run.sh
 
 # --- tests ----------------------------------------------------------------------------
-test: setup lint typecheck validate unit core-test e2e
+test: setup browser lint typecheck validate unit core-test e2e conversations
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check knowledge actions bot tests
@@ -56,13 +67,17 @@ validate: setup
 	$(RASA) data validate --fail-on-warnings
 
 unit: setup
-	source scripts/env.sh && $(PY) -m pytest -q tests -m "not e2e"
+	source scripts/env.sh && $(PY) -m pytest -q -rs tests -m "not e2e"
 
 core-test: setup
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/core
 
 e2e: setup
-	source scripts/env.sh && $(PY) -m pytest -q tests -m e2e
+	source scripts/env.sh && $(PY) -m pytest -q -rs tests -m e2e
+
+# conversation cases of tests/conversations against the live bot (started if not running)
+conversations: setup
+	source scripts/env.sh && $(PY) -m bot.convtest tests/conversations
 
 clean:
 	rm -rf build models reports .pytest_cache .mypy_cache .ruff_cache
