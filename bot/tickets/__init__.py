@@ -1,0 +1,71 @@
+"""Tickets for a human consultant: the public API of ``bot.tickets``.
+
+The chat's final action needs only::
+
+    from bot.tickets import TicketDraft, TranscriptEntry, file_ticket, transcript_from_events
+
+    filed = await asyncio.to_thread(file_ticket, TicketDraft(...))
+    filed.reference, filed.queued
+
+Modules (private; import from here): ``drafts`` (the draft and the result), ``filing``
+(the filing service and outbox delivery), ``repository`` (tickets in business terms),
+``consultants`` (accounts), ``outbox`` (the durable queue), ``notify`` (email, webhook),
+``models`` and ``migrations`` (the schema), ``migrate`` (running migrations), ``db``
+(engines), ``references`` (``MC-7K3Q9``), ``transcript`` (from Rasa events),
+``records`` (read-only views), ``errors`` (the exception hierarchy).
+"""
+
+from __future__ import annotations
+
+from bot.tickets.consultants import ConsultantDirectory, ConsultantRecord
+from bot.tickets.drafts import FiledTicket, TicketDraft, TranscriptEntry
+from bot.tickets.errors import (
+    AlreadyClaimedError,
+    AlreadyFiledError,
+    AlreadyResolvedError,
+    ConsentRequiredError,
+    ConsultantError,
+    DraftError,
+    DuplicateConsultantError,
+    IncompleteDraftError,
+    ReferenceTakenError,
+    TicketError,
+    TicketLostError,
+    TicketNotFoundError,
+    TicketStateError,
+    WeakPasswordError,
+)
+from bot.tickets.filing import DeliveryReport, FilingService, deliver_outbox, file_ticket
+from bot.tickets.records import TicketEventRecord, TicketRecord
+from bot.tickets.repository import TicketRepository
+from bot.tickets.transcript import transcript_from_events
+
+__all__ = [
+    "AlreadyClaimedError",
+    "AlreadyFiledError",
+    "AlreadyResolvedError",
+    "ConsentRequiredError",
+    "ConsultantDirectory",
+    "ConsultantError",
+    "ConsultantRecord",
+    "DeliveryReport",
+    "DraftError",
+    "DuplicateConsultantError",
+    "FiledTicket",
+    "FilingService",
+    "IncompleteDraftError",
+    "ReferenceTakenError",
+    "TicketDraft",
+    "TicketError",
+    "TicketEventRecord",
+    "TicketLostError",
+    "TicketNotFoundError",
+    "TicketRecord",
+    "TicketRepository",
+    "TicketStateError",
+    "TranscriptEntry",
+    "WeakPasswordError",
+    "deliver_outbox",
+    "file_ticket",
+    "transcript_from_events",
+]

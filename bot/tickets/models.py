@@ -1,0 +1,144 @@
+"""The tickets database schema as SQLAlchemy ORM models.
+
+Owns the tables ``consultants``, ``consultant_sessions``, ``tickets`` and
+``ticket_events`` (the audit trail). The schema is created and changed only by the
+Alembic migrations in ``bot/tickets/migrations`` (never by ``create_all``). The tables
+share the database with Rasa's tracker store (its table is ``events``), so every name
+here is distinct from Rasa's. Times are stored as UTC and read back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import registry, relationship
+from sqlalchemy.types import TypeDecorator
+
+STATUSES = ("new", "claimed", "resolved")
+
+# Named constraints, so migrations can refer to them on every database.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+mapper_registry = registry(metadata=metadata)
+Base: Any = mapper_registry.generate_base()
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime stored as naive UTC (portable) and returned timezone-aware (UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give tickets timezone-aware times")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Consultant(Base):
+    """A pharmacy consultant who logs in to the inbox."""
+
+    __tablename__ = "consultants"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(100), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UTCDateTime(), nullable=False)
+
+
+class ConsultantSession(Base):
+    """A server-side login session; the cookie holds a random token, we keep its hash."""
+
+    __tablename__ = "consultant_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    consultant_id = Column(
+        Integer, ForeignKey("consultants.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
+    expires_at = Column(UTCDateTime(), nullable=False, index=True)
+
+    consultant = relationship(Consultant, lazy="joined")
+
+
+class Ticket(Base):
+    """A patient's request to be contacted by a consultant."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("status IN ('new', 'claimed', 'resolved')", name="status"),
+        Index("ix_tickets_inbox_order", "urgent", "created_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    filing_id = Column(String(36), nullable=False, unique=True)
+    status = Column(String(16), nullable=False, default="new", index=True)
+    created_at = Column(UTCDateTime(), nullable=False)
+    updated_at = Column(UTCDateTime(), nullable=False)
+    patient_name = Column(String(200), nullable=False)
+    email = Column(String(254))
+    phone = Column(String(254))
+    best_time = Column(String(200))
+    question = Column(Text, nullable=False)
+    drug = Column(String(200), index=True)
+    topic = Column(String(200))
+    urgent = Column(Boolean, nullable=False, default=False)
+    consent = Column(Boolean, nullable=False)
+    consented_at = Column(UTCDateTime(), nullable=False)
+    sender_id = Column(String(254))
+    transcript = Column(JSON, nullable=False)
+    assigned_to_id = Column(Integer, ForeignKey("consultants.id", ondelete="SET NULL"), nullable=True)
+
+    assigned_to = relationship(Consultant, lazy="joined")
+    events = relationship(
+        "TicketEvent",
+        order_by="TicketEvent.id",
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+    )
+
+
+class TicketEvent(Base):
+    """One line of a ticket's audit trail: who did what, when, with what detail."""
+
+    __tablename__ = "ticket_events"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(UTCDateTime(), nullable=False)
+    actor = Column(String(100), nullable=False)
+    action = Column(String(32), nullable=False)
+    detail = Column(Text)
+
+    ticket = relationship(Ticket, back_populates="events")
