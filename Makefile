@@ -75,6 +75,10 @@ core-test: setup
 e2e: setup
 	source scripts/env.sh && $(PY) -m pytest -q -rs tests -m e2e
 
+# intent accuracy and macro F1 on tests/nlu and ../shared/eval (reports/eval/)
+eval: setup
+	source scripts/env.sh && $(PY) -m bot.nlu.evaluate
+
 # conversation cases of tests/conversations against the live bot (started if not running)
 conversations: setup
 	source scripts/env.sh && $(PY) -m bot.convtest tests/conversations

@@ -67,18 +67,31 @@ class LocalBot:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
-def start_bot(model: Path = ROOT / "models" / "current.tar.gz", timeout: float = 300) -> LocalBot:
-    """Start both servers on free ports with a throw-away tracker store; wait until ready."""
+def start_bot(
+    model: Path = ROOT / "models" / "current.tar.gz",
+    timeout: float = 300,
+    endpoints_file: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> LocalBot:
+    """Start both servers on free ports and wait until they answer.
+
+    By default the tracker store is a throw-away SQLite file; ``endpoints_file`` (e.g. the
+    production profile) replaces it, with ``ACTION_SERVER_URL`` pointing at the new action
+    server and ``extra_env`` filling its other ``${...}`` values.
+    """
     if not model.exists():
         raise FileNotFoundError(f"{model} does not exist: run `make setup` (it trains the model)")
     workdir = Path(tempfile.mkdtemp(prefix="pharmabot-"))
     bot = LocalBot(rasa_port=free_port(), action_port=free_port(), workdir=workdir)
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{bot.action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+    endpoints = endpoints_file or workdir / "endpoints.yml"
+    if endpoints_file is None:
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{bot.action_port}/webhook"\n'
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+        )
+    bot.database_url = (extra_env or {}).get("DATABASE_URL") or os.environ.get(
+        "DATABASE_URL", f"sqlite:///{workdir / 'tickets.db'}"
     )
-    bot.database_url = os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'tickets.db'}")
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -86,6 +99,8 @@ def start_bot(model: Path = ROOT / "models" / "current.tar.gz", timeout: float =
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "DATABASE_URL": bot.database_url,
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(workdir / "outbox")),
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{bot.action_port}/webhook",
+        **(extra_env or {}),
     }
     rasa = str(Path(sys.executable).parent / "rasa")
     commands = {

@@ -1,0 +1,136 @@
+"""`make eval`: intent accuracy, macro F1 and a per-intent table of the trained model.
+
+Two test sets: the project's own held-out NLU test set (tests/nlu/test_nlu.yml, never
+trained on) and MedicationQA's real consumer questions (../shared/eval, evaluation only:
+read at run time, never copied). Writes JSON reports and confusion-matrix PNGs under
+reports/eval/ and prints a short table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+OWN_TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
+MEDICATIONQA = ROOT.parent / "shared" / "eval" / "medicationqa_dev.jsonl"
+
+
+@dataclass
+class Example:
+    text: str
+    intent: str
+
+
+def load_own(path: Path = OWN_TEST_SET) -> list[Example]:
+    """The held-out examples of a Rasa NLU YAML file."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [Example(str(m.get("text")), str(m.get("intent"))) for m in data.intent_examples]
+
+
+def load_medicationqa(path: Path = MEDICATIONQA) -> list[Example]:
+    """MedicationQA questions with the intent they must land on."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Example(r["question"], r["expected_intent"]) for r in rows]
+
+
+async def predict(model: Path, texts: list[str]) -> list[dict[str, Any]]:
+    """Parse every text with the trained model (NLU only, no dialogue)."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def score(name: str, examples: list[Example], parsed: list[dict[str, Any]], out_dir: Path) -> dict[str, Any]:
+    """Accuracy, macro F1, per-intent metrics and errors; writes JSON and a confusion matrix PNG."""
+    from sklearn.metrics import accuracy_score, classification_report, f1_score
+
+    gold = [e.intent for e in examples]
+    pred = [str((p.get("intent") or {}).get("name")) for p in parsed]
+    labels = sorted(set(gold) | set(pred))
+    per_intent = classification_report(gold, pred, labels=labels, output_dict=True, zero_division=0)
+    report = {
+        "test_set": name,
+        "examples": len(examples),
+        "accuracy": accuracy_score(gold, pred),
+        "macro_f1": f1_score(gold, pred, labels=sorted(set(gold)), average="macro", zero_division=0),
+        "per_intent": {k: v for k, v in per_intent.items() if k in labels},
+        "errors": [
+            {
+                "text": e.text,
+                "expected": g,
+                "predicted": p,
+                "confidence": round(float((q.get("intent") or {}).get("confidence") or 0), 3),
+            }
+            for e, g, p, q in zip(examples, gold, pred, parsed, strict=True)
+            if g != p
+        ],
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{name}.json").write_text(json.dumps(report, indent=2))
+    _confusion_png(gold, pred, labels, out_dir / f"{name}_confusion.png", name)
+    return report
+
+
+def _confusion_png(gold: list[str], pred: list[str], labels: list[str], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, ax = plt.subplots(figsize=(max(8, len(labels) * 0.55), max(7, len(labels) * 0.5)))
+    ConfusionMatrixDisplay.from_predictions(
+        gold, pred, labels=labels, ax=ax, xticks_rotation="vertical", colorbar=False, include_values=True
+    )
+    ax.set_title(f"Intent confusion: {title}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(
+        f"\n{report['test_set']}: {report['examples']} examples, "
+        f"accuracy {report['accuracy']:.1%}, macro F1 {report['macro_f1']:.3f}"
+    )
+    print(f"  {'intent':<22} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>4}")
+    for intent, m in sorted(report["per_intent"].items()):
+        if m["support"]:
+            print(
+                f"  {intent:<22} {m['precision']:>6.2f} {m['recall']:>6.2f} {m['f1-score']:>6.2f} "
+                f"{int(m['support']):>4}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.nlu.evaluate", description=__doc__)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "current.tar.gz")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "eval")
+    args = parser.parse_args(argv)
+    sets = {"own_test_set": load_own()}
+    if MEDICATIONQA.exists():
+        sets["medicationqa_dev"] = load_medicationqa()
+    else:
+        print(f"note: {MEDICATIONQA} not found; only the project's own test set is scored", file=sys.stderr)
+    texts = [e.text for examples in sets.values() for e in examples]
+    parsed = asyncio.run(predict(args.model, texts))
+    start = 0
+    for name, examples in sets.items():
+        report = score(name, examples, parsed[start : start + len(examples)], args.out)
+        start += len(examples)
+        print_table(report)
+    print(f"\nReports and confusion matrices: {args.out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The production profile (endpoints.production.yml): PostgreSQL tracker store, Redis lock store.
+
+Needs PostgreSQL and Redis on 127.0.0.1: skipped with a reason when they do not answer,
+failed instead when REQUIRE_SERVICES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.request
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from bot.localbot import ROOT, LocalBot, start_bot
+
+PG = ("127.0.0.1", 5432)
+REDIS = ("127.0.0.1", 6379)
+
+
+def _answers(addr: tuple[str, int]) -> bool:
+    try:
+        with socket.create_connection(addr, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def production_bot() -> Iterator[tuple[LocalBot, str]]:
+    missing = [name for name, addr in (("PostgreSQL", PG), ("Redis", REDIS)) if not _answers(addr)]
+    if missing:
+        reason = f"{' and '.join(missing)} not answering on 127.0.0.1"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(reason)
+    import psycopg2
+
+    db_name = f"pharmabot_e2e_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname="test")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{db_name}"')
+    env = {
+        "TRACKER_DB_HOST": PG[0],
+        "TRACKER_DB_PORT": str(PG[1]),
+        "TRACKER_DB_NAME": db_name,
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": REDIS[0],
+        "REDIS_PORT": str(REDIS[1]),
+        "REDIS_DB": "7",
+        "DATABASE_URL": f"postgresql://postgres@{PG[0]}:{PG[1]}/{db_name}",
+    }
+    bot = start_bot(endpoints_file=ROOT / "endpoints.production.yml", extra_env=env)
+    try:
+        yield bot, db_name
+    finally:
+        bot.stop()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_conversation_is_stored_in_postgresql(production_bot: tuple[LocalBot, str]) -> None:
+    import psycopg2
+
+    bot, db_name = production_bot
+    sender = f"prod-{uuid.uuid4().hex[:8]}"
+    body = json.dumps({"sender": sender, "message": "how often is ocrevus given"}).encode()
+    req = urllib.request.Request(bot.rest_url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 (local URL)
+        replies = json.loads(resp.read())
+    assert "6 months" in "\n".join(r.get("text") or "" for r in replies)
+    with psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname=db_name) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (sender,))
+        assert cur.fetchone()[0] == 1
