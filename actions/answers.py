@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.compose import answer_text
 from actions.decisions import asks_for_decision
-from actions.drug_context import DrugContext, entity_values, resolve_drug
+from actions.drug_context import DrugContext, entity_values, resolve_drug, side_effect_mentions
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
 from knowledge import select
@@ -62,7 +62,7 @@ class AnswerAction(Action, abc.ABC):
             self.topic,
             text=str(message.get("text") or ""),
             entity_values=terms,
-            named_effects=entity_values(message, "side_effect"),
+            named_effects=side_effect_mentions(message),
         )
         if not selection.covered:
             title = phrase(f"topic_title_{self.topic}")

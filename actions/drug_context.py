@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +35,48 @@ def entity_values(message: dict[str, Any], entity: str) -> list[str]:
 
 #: words that make a named medicine the *other* one in "can I take it with ibuprofen"
 _COMPANION_WORDS = ("with", "and", "plus", "alongside", "while on", "while taking", "together with")
+#: words that refer to the conversation's medicine ("is it fine to take ibuprofen with it")
+_SUBJECT_REFERENCES = re.compile(
+    r"\b(it|this|that|my (medicine|medication|infusion|injection|treatment|drug))\b"
+)
+#: entity values that are chat noise, not side effects ("ppl", "u")
+_NOT_EFFECTS = {"u", "ur", "ppl", "people", "you", "it", "me", "my", "i", "the", "a", "get", "make", "have"}
 
 
 def companion_drugs(message: dict[str, Any], names: list[str]) -> list[str]:
-    """Named medicines introduced as taken with something else ("... with ibuprofen")."""
+    """Named medicines taken alongside the conversation's one: "... with ibuprofen", or
+    "take ibuprofen with it" (the message refers to the subject as "it"/"my medicine")."""
     text = " " + " ".join(str(message.get("text") or "").lower().split()) + " "
+    if _SUBJECT_REFERENCES.search(text):
+        return list(names)
     return [n for n in names if any(f" {w} {n.lower()}" in text for w in _COMPANION_WORDS)]
+
+
+def side_effect_mentions(message: dict[str, Any]) -> list[str]:
+    """Side effects named in a message: overlapping entity spans joined ("hair" + "fall out"
+    -> "hair fall out"), chat noise dropped."""
+    text = str(message.get("text") or "")
+    spans: list[tuple[int, int]] = []
+    loose: list[str] = []
+    for ent in message.get("entities") or []:
+        if ent.get("entity") != "side_effect":
+            continue
+        value = str(ent.get("value") or "").strip()
+        if len(value) < 3 or value.lower() in _NOT_EFFECTS:
+            continue
+        start, end = ent.get("start"), ent.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            spans.append((start, end))
+        elif value not in loose:
+            loose.append(value)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    found = [text[a:b].strip() for a, b in merged]
+    return [v for v in dict.fromkeys([*found, *loose]) if v]
 
 
 def resolve_drug(

@@ -273,3 +273,58 @@ async def test_topic_missing_from_a_monograph_is_said_honestly(run_action) -> No
     body = "\n".join(texts(messages))
     assert "does not describe PML" in body
     assert "OCREVUS" not in body and "JC virus" not in body
+
+
+async def test_overlapping_effect_fragments_are_one_unlisted_effect(run_action) -> None:
+    text = "will ocrevus make my hair fall out"
+    tracker_entities = [("drug", "ocrevus")]
+    from actions.drug_context import side_effect_mentions
+
+    message = {
+        "text": text,
+        "entities": [
+            {
+                "entity": "side_effect",
+                "value": "hair",
+                "start": text.index("hair"),
+                "end": text.index("hair") + 4,
+            },
+            {
+                "entity": "side_effect",
+                "value": "hair fall",
+                "start": text.index("hair"),
+                "end": text.index(" out"),
+            },
+            {"entity": "side_effect", "value": "fall out", "start": text.index("fall"), "end": len(text)},
+            {"entity": "side_effect", "value": "u", "start": 0, "end": 1},
+        ],
+    }
+    assert side_effect_mentions(message) == ["hair fall out"]
+    messages, _ = await run_action(
+        answers.ActionAnswerSideEffects(), text, "ask_side_effects", tracker_entities
+    )
+    assert "physician" in texts(messages)[-1]
+
+
+async def test_take_unknown_drug_with_it_keeps_the_conversation_drug(run_action) -> None:
+    messages, events = await run_action(
+        answers.ActionAnswerInteractions(),
+        "is it fine to take ibuprofen with it",
+        "ask_interactions",
+        [("drug", "ibuprofen")],
+        {"drug": "ocrelizumab"},
+    )
+    assert "does not mention ibuprofen" in "\n".join(texts(messages))
+    assert {"event": "slot", "name": "drug", "value": "ocrelizumab", "timestamp": None} in events
+
+
+async def test_lisinopril_with_alcohol_is_not_answered_with_the_conversation_drug(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerInteractions(),
+        "can I take lisinopril with alcohol",
+        "ask_interactions",
+        [("drug", "lisinopril")],
+        {"drug": "ocrelizumab"},
+    )
+    body = "\n".join(texts(messages))
+    assert "reliable label information about lisinopril" in body and not CITATION.search(body)

@@ -1,0 +1,70 @@
+// Bot text -> safe DOM: markdown (marked) for bullet lists, emphasis and links, then DOMPurify
+// with a short allow-list. HTML written in the text is shown as text, never parsed; links
+// are http(s), mailto: or tel: only and open in a new tab. The patient's own text is never
+// parsed: the UI puts it in with textContent.
+
+import DOMPurify from "dompurify";
+import { Marked } from "marked";
+
+const ALLOWED_TAGS = ["p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "code", "a", "del"];
+const SAFE_LINK = /^(?:https?:|mailto:|tel:)/i;
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+const marked = new Marked({
+  gfm: true,
+  breaks: true, // the bot separates lines with single newlines
+  renderer: {
+    // raw HTML in the text (block or inline) is shown as the characters it is made of
+    html({ text }) {
+      return escapeHtml(text);
+    },
+    // images would load from anywhere: show their text as a link instead
+    image({ href, text }) {
+      return `<a href="${escapeHtml(href || "")}">${escapeHtml(text || href || "image")}</a>`;
+    },
+    heading({ tokens }) {
+      return `<p><strong>${this.parser.parseInline(tokens)}</strong></p>`;
+    },
+  },
+});
+
+let purifier = null;
+
+function getPurifier() {
+  if (purifier) return purifier;
+  purifier = DOMPurify(window);
+  purifier.addHook("afterSanitizeAttributes", (node) => {
+    if (node.nodeName !== "A") return;
+    const href = node.getAttribute("href") || "";
+    if (!SAFE_LINK.test(href)) {
+      node.removeAttribute("href");
+      return;
+    }
+    if (/^https?:/i.test(href)) {
+      node.setAttribute("target", "_blank");
+      node.setAttribute("rel", "noopener noreferrer");
+    }
+  });
+  return purifier;
+}
+
+/** A DocumentFragment for the bot's `text`. */
+export function renderMarkdown(text) {
+  const html = marked.parse(String(text ?? ""), { async: false });
+  const fragment = getPurifier().sanitize(html, {
+    ALLOWED_TAGS,
+    ALLOWED_ATTR: ["href", "target", "rel"],
+    ALLOWED_URI_REGEXP: SAFE_LINK,
+    RETURN_DOM_FRAGMENT: true,
+  });
+  for (const link of fragment.querySelectorAll("a[target=_blank]")) {
+    const note = document.createElement("span");
+    note.className = "pbw-sr";
+    note.textContent = " (opens in a new tab)";
+    link.append(note);
+  }
+  return fragment;
+}

@@ -1,0 +1,80 @@
+// The conversation as this browser tab knows it, kept in sessionStorage so that it survives a
+// reload and navigation within the site (same tab, same origin): the session id (Rasa's sender
+// id), the messages shown, whether the chat is open. Closing the tab forgets it.
+
+const VERSION = 1;
+const MAX_MESSAGES = 300;
+
+export function newSessionId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class Store {
+  constructor(key, storage) {
+    this.key = `${key}:v${VERSION}`;
+    this.storage = storage;
+    this.state = this.load() || Store.fresh();
+  }
+
+  static fresh() {
+    return { sessionId: newSessionId(), started: false, open: false, messages: [], turn: 0, nextId: 1 };
+  }
+
+  load() {
+    try {
+      const raw = this.storage && this.storage.getItem(this.key);
+      if (!raw) return null;
+      const state = JSON.parse(raw);
+      if (!state || typeof state.sessionId !== "string" || !Array.isArray(state.messages)) return null;
+      return { ...Store.fresh(), ...state };
+    } catch {
+      return null; // storage blocked or corrupt: start afresh
+    }
+  }
+
+  save() {
+    try {
+      if (this.storage) this.storage.setItem(this.key, JSON.stringify(this.state));
+    } catch {
+      // storage full or blocked: the chat still works, it just won't survive a reload
+    }
+  }
+
+  /** Append a message; returns it with its id. */
+  add(message) {
+    const stored = { id: this.state.nextId++, turn: this.state.turn, ...message };
+    this.state.messages.push(stored);
+    if (this.state.messages.length > MAX_MESSAGES) {
+      this.state.messages.splice(0, this.state.messages.length - MAX_MESSAGES);
+    }
+    this.save();
+    return stored;
+  }
+
+  update(id, changes) {
+    const message = this.state.messages.find((m) => m.id === id);
+    if (message) Object.assign(message, changes);
+    this.save();
+    return message;
+  }
+
+  newTurn() {
+    this.state.turn += 1;
+    this.save();
+    return this.state.turn;
+  }
+
+  set(changes) {
+    Object.assign(this.state, changes);
+    this.save();
+  }
+
+  /** Forget the conversation; a new session id means a new conversation for Rasa too. */
+  reset() {
+    const open = this.state.open;
+    this.state = { ...Store.fresh(), open };
+    this.save();
+  }
+}
