@@ -43,8 +43,14 @@ def load_medicationqa(path: Path = MEDICATIONQA) -> list[Example]:
 
 async def predict(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     """Parse every text with the trained model (NLU only, no dialogue)."""
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
 
