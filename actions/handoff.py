@@ -71,7 +71,8 @@ class ValidateHandoffForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         if tracker.get_slot("consent") is False:
-            return []  # no consent: stop asking, nothing will be filed
+            # no consent: nothing more to ask (the summary is skipped), nothing is filed
+            return [slot for slot in FORM_SLOTS if slot != "handoff_confirmed"]
         return list(FORM_SLOTS)
 
     async def validate_contact_name(

@@ -31,7 +31,10 @@ const options = {
 
 await mkdir(outdir, { recursive: true });
 // keep the generated files out of git: a fresh clone builds them (make widget)
-await writeFile(path.join(outdir, ".gitignore"), "# built by widget/build.mjs\n*\n!.gitignore\n");
+await writeFile(
+  path.join(outdir, ".gitignore"),
+  "# built by widget/build.mjs from widget/src (demo.css is not built)\nwidget.js\nwidget.css\n*.map\n",
+);
 
 if (watch) {
   const context = await esbuild.context(options);

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings, load_settings
 from bot.tickets.migrate import ensure_schema
-from bot.web import api, auth, health, inbox
+from bot.web import api, auth, health, inbox, widget
 from bot.web.auth import api_error
 from bot.web.outbox_worker import retry_outbox_forever
 from bot.web.security import add_security_headers
@@ -33,7 +33,7 @@ from bot.web.templating import render
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-BLUEPRINTS = (health.blueprint, auth.blueprint, inbox.blueprint, api.blueprint)
+BLUEPRINTS = (health.blueprint, auth.blueprint, inbox.blueprint, api.blueprint, widget.blueprint)
 
 
 def create_app(settings: Settings | None = None, name: str = "pharmabot") -> Sanic:

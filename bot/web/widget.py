@@ -62,7 +62,10 @@ class WidgetSettings:
     def rasa_url_for(self, request: Request) -> str:
         if self.rasa_url:
             return self.rasa_url
-        hostname = urlsplit(f"//{request.host}").hostname or "localhost"
+        try:
+            hostname = urlsplit(f"//{request.host}").hostname or "localhost"
+        except ValueError:  # e.g. "[::1" in the Host header
+            hostname = "localhost"
         if not _HOSTNAME.match(hostname):
             hostname = "localhost"
         if ":" in hostname:

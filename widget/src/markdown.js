@@ -51,9 +51,23 @@ function getPurifier() {
   return purifier;
 }
 
+const LIST_ITEM = /^\s*(?:[-*+]|\d+[.)])\s/;
+
+/** A line of prose right after a list item starts a paragraph (markdown would append it to the item). */
+function endListsBeforeProse(text) {
+  const lines = text.split("\n");
+  const out = [];
+  for (const line of lines) {
+    const previous = out.length ? out[out.length - 1] : "";
+    if (LIST_ITEM.test(previous) && line.trim() && !LIST_ITEM.test(line) && !/^\s/.test(line)) out.push("");
+    out.push(line);
+  }
+  return out.join("\n");
+}
+
 /** A DocumentFragment for the bot's `text`. */
 export function renderMarkdown(text) {
-  const html = marked.parse(String(text ?? ""), { async: false });
+  const html = marked.parse(endListsBeforeProse(String(text ?? "")), { async: false });
   const fragment = getPurifier().sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR: ["href", "target", "rel"],

@@ -227,11 +227,19 @@ export class View {
   }
 
   /** Show a stored message (see widget.js for its fields). */
-  addMessage(message) {
+  addMessage(message, { scroll = true } = {}) {
     const node = this.renderMessage(message);
     this.nodes.set(message.id, node);
     this.list.append(node);
-    this.scrollToEnd();
+    if (scroll) this.scrollToEnd();
+  }
+
+  /** Scroll so that the message `id` starts at the top, or to the end if all fits below it. */
+  reveal(id) {
+    const node = this.nodes.get(id);
+    if (!node || this.panel.hidden) return;
+    const end = this.log.scrollHeight - this.log.clientHeight;
+    this.log.scrollTop = Math.max(0, Math.min(node.offsetTop - 8, end));
   }
 
   updateMessage(message) {

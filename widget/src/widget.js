@@ -143,8 +143,13 @@ export class Widget {
         fresh.push(this.store.add(shown));
       }
     }
-    for (const message of fresh) this.view.addMessage(message);
-    if (fresh.length) this.stopWaiting();
+    for (const message of fresh) this.view.addMessage(message, { scroll: false });
+    if (!fresh.length) return;
+    this.stopWaiting();
+    // a long answer is read from its start, below the question it answers; the first
+    // greeting below the disclaimer and privacy note
+    const question = state.messages.find((m) => m.from === "user" && m.turn === state.turn);
+    this.view.reveal(state.turn === 0 ? state.messages[0].id : (question || fresh[0]).id);
   }
 
   /** The urgent marker follows the urgent text: style that message and the rest of its turn. */
