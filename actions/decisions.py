@@ -22,6 +22,7 @@ _PATTERNS = [
     rf"\b(i want|i am going|im going|i plan|i am thinking|im thinking|thinking)\s+(to|about|of)\s+({_VERBS})",
     r"\bshould (i|we)\s+(still\s+)?(take|get|have|use)\s+\S+.*\b(if|when|while|since|after|before)\b",
     r"\bwhat (dose|amount) should i\b",
+    rf"\b(i|we) (should|could|must) (just\s+|still\s+)?({_VERBS})\b",
 ]
 _COMPILED = [re.compile(p) for p in _PATTERNS]
 

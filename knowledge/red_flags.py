@@ -226,11 +226,28 @@ class RedFlagMatcher:
         return sorted(found.values(), key=lambda d: (URGENCY_ORDER[d.urgency], d.drug_id, d.flag_id))
 
 
+#: words a patient slips into a symptom ("my eyes look kinda yellow"), skipped when matching
+_FILLERS = {"kinda", "kind", "of", "sort", "really", "very", "so", "quite", "pretty", "a", "bit", "little",
+            "all", "now", "totally", "completely", "suddenly", "slightly", "super", "more", "and"}
+MAX_FILLERS = 2
+
+
 def _find(pattern: tuple[str, ...], words: list[str]) -> int | None:
-    width = len(pattern)
-    for i in range(len(words) - width + 1):
-        if all(_same_word(p, w) for p, w in zip(pattern, words[i : i + width], strict=True)):
-            return i
+    """Start of the first match of ``pattern`` in ``words``; up to two filler words may sit
+    between the pattern's words."""
+    for start in range(len(words)):
+        if not _same_word(pattern[0], words[start]):
+            continue
+        pos, skipped, ok = start + 1, 0, True
+        for p in pattern[1:]:
+            while pos < len(words) and not _same_word(p, words[pos]) and words[pos] in _FILLERS:
+                pos, skipped = pos + 1, skipped + 1
+            if pos >= len(words) or skipped > MAX_FILLERS or not _same_word(p, words[pos]):
+                ok = False
+                break
+            pos += 1
+        if ok:
+            return start
     return None
 
 

@@ -58,6 +58,8 @@ CASES = [
     # the most urgent wins when there are several
     ("I have a fever and my throat is swelling", "emergency", "ocrelizumab/serious_infection"),
     ("i feel suicidal and i have chest pain", "crisis", "general/chest_pain"),
+    ("my eyes look kinda yellow lately", "same_day", "ocrelizumab/liver_injury"),
+    ("since starting ocrevus i feel so low i dont want to be alive anymore", "crisis", "general/self_harm"),
     # negated
     ("I have no fever", None, ""),
     ("no trouble breathing, just tired", None, ""),
