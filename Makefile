@@ -79,6 +79,10 @@ e2e: setup
 eval: setup
 	source scripts/env.sh && $(PY) -m bot.nlu.evaluate
 
+# latency and memory of the parts a patient waits for (reports/bench.json)
+bench: setup
+	source scripts/env.sh && $(PY) -m bot.bench
+
 # conversation cases of tests/conversations against the live bot (started if not running)
 conversations: setup
 	source scripts/env.sh && $(PY) -m bot.convtest tests/conversations
