@@ -12,8 +12,11 @@ MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*
 TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY)
 
 CHROMIUM  := /usr/bin/chromium
+WIDGET    := bot/web/static/widget/widget.js
+WIDGET_IN := widget/package.json widget/package-lock.json widget/build.mjs $(wildcard widget/src/*)
+NPM_STAMP := widget/node_modules/.installed
 
-.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench browser clean
+.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench browser widget clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on :5005, actions on :5055"
@@ -37,7 +40,17 @@ $(MODEL): $(INSTALLED) $(TRAIN_IN)
 	mkdir -p models
 	$(RASA) train --fixed-model-name current --out models
 
-setup: $(INSTALLED) $(SPACY) $(MODEL)
+# the patient chat widget: npm packages from package-lock.json, bundled with esbuild
+$(NPM_STAMP): widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund
+	touch $@
+
+$(WIDGET): $(NPM_STAMP) $(WIDGET_IN)
+	cd widget && npm run build
+
+widget: $(WIDGET)
+
+setup: $(INSTALLED) $(SPACY) $(MODEL) $(WIDGET)
 	@mkdir -p var
 
 # Debian's chromium for the browser tests (Playwright drives it; it cannot download one)
@@ -72,7 +85,7 @@ unit: setup
 core-test: setup
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/core
 
-e2e: setup
+e2e: setup browser
 	source scripts/env.sh && $(PY) -m pytest -q -rs tests -m e2e
 
 # intent accuracy and macro F1 on tests/nlu and ../shared/eval (reports/eval/)
@@ -88,4 +101,5 @@ conversations: setup
 	source scripts/env.sh && $(PY) -m bot.convtest tests/conversations
 
 clean:
-	rm -rf build models reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build models reports .pytest_cache .mypy_cache .ruff_cache widget/node_modules \
+	  bot/web/static/widget/widget.js* bot/web/static/widget/widget.css*

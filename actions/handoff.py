@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -170,7 +170,12 @@ class ActionAskHandoffConfirmed(Action):
 
 
 class ActionCancelHandoff(Action):
-    """The patient stops the form: nothing is filed and what they typed is cleared."""
+    """The patient stops the form: nothing is filed and what they typed is cleared.
+
+    An email address or phone number typed as the answer to the contact question is an
+    answer, however the NLU classified it ("ada@example.org" once looked like "cancel"):
+    it is kept and the form goes on.
+    """
 
     def name(self) -> str:
         return "action_cancel_handoff"
@@ -178,6 +183,15 @@ class ActionCancelHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if tracker.get_slot("requested_slot") == "contact":
+            email, phone = parse_contact(str((tracker.latest_message or {}).get("text") or ""))
+            if email or phone:
+                return [
+                    SlotSet("contact", email or phone),
+                    SlotSet("contact_email", email),
+                    SlotSet("contact_phone", phone),
+                    FollowupAction(FORM),
+                ]
         dispatcher.utter_message(text=phrase("handoff_cancelled"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_clear_personal()]
 

@@ -169,3 +169,20 @@ async def test_confirmed_form_files_a_ticket(tmp_path: Path, monkeypatch: pytest
     assert ticket.urgent and ticket.drug == "ocrelizumab" and ticket.email == "jane@example.com"
     assert ticket.status == "new" and ticket.consent
     assert [e.role for e in ticket.transcript] == ["patient", "bot"]
+
+
+async def test_an_email_taken_for_cancel_is_kept_as_the_answer() -> None:
+    t = tracker("cancel", "ada@example.org", {"requested_slot": "contact"})
+    dispatcher = CollectingDispatcher()
+    events = await handoff.ActionCancelHandoff().run(dispatcher, t, {})
+    assert not dispatcher.messages
+    assert {"event": "slot", "name": "contact_email", "value": "ada@example.org", "timestamp": None} in events
+    assert {"event": "followup", "name": "handoff_form", "timestamp": None} in events
+
+
+async def test_cancel_clears_what_was_typed() -> None:
+    t = tracker("cancel", "cancel", {"requested_slot": "contact", "contact_name": "Ada"})
+    dispatcher = CollectingDispatcher()
+    events = await handoff.ActionCancelHandoff().run(dispatcher, t, {})
+    assert "Nothing was sent" in dispatcher.messages[0]["text"]
+    assert {"event": "slot", "name": "contact_name", "value": None, "timestamp": None} in events

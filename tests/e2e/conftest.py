@@ -6,21 +6,14 @@ import json
 import os
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from bot.localbot import LocalBot, start_bot
+from bot.localbot import LocalBot
 
 Ask = Callable[..., list[dict[str, Any]]]
-
-
-@pytest.fixture(scope="session")
-def local_bot() -> Iterator[LocalBot]:
-    bot = start_bot()
-    yield bot
-    bot.stop()
 
 
 @pytest.fixture(scope="session")

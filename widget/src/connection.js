@@ -83,8 +83,9 @@ export class Connection {
     }
   }
 
-  /** Give up the current socket and connect again now. */
+  /** Give up the current socket and connect again now (unless it has just connected). */
   retry() {
+    if (this.socket && this.socket.connected) return;
     const sessionId = this.sessionId;
     this.close();
     this.start(sessionId);
