@@ -328,3 +328,84 @@ async def test_lisinopril_with_alcohol_is_not_answered_with_the_conversation_dru
     )
     body = "\n".join(texts(messages))
     assert "reliable label information about lisinopril" in body and not CITATION.search(body)
+
+
+OTHER_DRUGS = [
+    (
+        answers.ActionAnswerSideEffects(),
+        "what are the side effects of orserdu",
+        [("drug", "orserdu")],
+        "ORSERDU US Prescribing Information",
+        ["musculoskeletal", "nausea"],
+    ),
+    (
+        answers.ActionAnswerSideEffects(),
+        "does elacestrant cause nausea",
+        [("drug", "elacestrant"), ("side_effect", "nausea")],
+        "ORSERDU",
+        ["35%"],
+    ),
+    (
+        answers.ActionAnswerDosing(),
+        "what is the dose of orserdu",
+        [("drug", "orserdu")],
+        "ORSERDU",
+        ["345 mg"],
+    ),
+    (
+        answers.ActionAnswerPregnancy(),
+        "birth control with orserdu",
+        [("drug", "orserdu")],
+        "ORSERDU",
+        ["1 week"],
+    ),
+    (
+        answers.ActionAnswerSideEffects(),
+        "tabrecta side effects",
+        [("drug", "tabrecta")],
+        "TABRECTA US Prescribing Information",
+        ["swelling"],
+    ),
+    (
+        answers.ActionAnswerSideEffects(),
+        "does capmatinib cause swelling",
+        [("drug", "capmatinib"), ("side_effect", "swelling")],
+        "TABRECTA",
+        ["59%"],
+    ),
+    (
+        answers.ActionAnswerDosing(),
+        "how much tabrecta do i take",
+        [("drug", "tabrecta")],
+        "TABRECTA",
+        ["400 mg", "twice"],
+    ),
+    (
+        answers.ActionAnswerPregnancy(),
+        "can i get pregnant on tabrecta",
+        [("drug", "tabrecta")],
+        "TABRECTA",
+        ["1 week"],
+    ),
+    (
+        answers.ActionAnswerSideEffects(),
+        "can tabrecta hurt my lungs",
+        [("drug", "tabrecta")],
+        "TABRECTA",
+        ["lung"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "text", "entities", "source", "facts"), OTHER_DRUGS, ids=[d[1] for d in OTHER_DRUGS]
+)
+async def test_other_drugs_are_answered_from_their_own_label(
+    run_action, action, text, entities, source, facts
+) -> None:
+    messages, _ = await run_action(action, text, "ask", entities)
+    body = "\n".join(texts(messages))
+    assert source in body and "OCREVUS" not in body, body
+    for fact in facts:
+        assert fact.lower() in body.lower(), f"{fact!r} missing:\n{body}"
+    assert "physician" in texts(messages)[-1]
