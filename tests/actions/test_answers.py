@@ -336,7 +336,7 @@ OTHER_DRUGS = [
         "what are the side effects of orserdu",
         [("drug", "orserdu")],
         "ORSERDU US Prescribing Information",
-        ["musculoskeletal", "nausea"],
+        ["muscle and bone pain", "nausea"],
     ),
     (
         answers.ActionAnswerSideEffects(),
