@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.compose import answer_text
 from actions.decisions import asks_for_decision
 from actions.drug_context import DrugContext, entity_values, resolve_drug, side_effect_mentions
+from actions.handoff import form_answer_events
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
 from knowledge import select
@@ -34,6 +35,9 @@ class AnswerAction(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        form_answer = form_answer_events(tracker)
+        if form_answer is not None:
+            return form_answer
         kb = knowledge_base()
         message = tracker.latest_message or {}
         discussed = list(tracker.get_slot("drugs_discussed") or [])

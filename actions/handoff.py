@@ -49,6 +49,31 @@ def _clear_personal() -> list[EventType]:
     return [SlotSet(slot, None) for slot in PERSONAL_SLOTS]
 
 
+def form_answer_events(tracker: Tracker) -> list[EventType] | None:
+    """Events that take the message as the answer to the form's name or contact question.
+
+    A name or an email address can look like anything to the NLU ("Ada Lovelace" was once
+    taken for a side-effect question); when the form is waiting for one and the message
+    plainly is one, it is the answer, and the form goes on. None otherwise.
+    """
+    if tracker.active_loop.get("name") != FORM:
+        return None
+    text = str((tracker.latest_message or {}).get("text") or "")
+    requested = tracker.get_slot("requested_slot")
+    if requested == "contact_name" and (name := clean_name(text)):
+        return [SlotSet("contact_name", name), FollowupAction(FORM)]
+    if requested == "contact":
+        email, phone = parse_contact(text)
+        if email or phone:
+            return [
+                SlotSet("contact", email or phone),
+                SlotSet("contact_email", email),
+                SlotSet("contact_phone", phone),
+                FollowupAction(FORM),
+            ]
+    return None
+
+
 def last_question(tracker: Tracker) -> str | None:
     """The patient's last medical question before the form, to prefill the form's question."""
     for event in reversed(tracker.events):
@@ -183,15 +208,9 @@ class ActionCancelHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if tracker.get_slot("requested_slot") == "contact":
-            email, phone = parse_contact(str((tracker.latest_message or {}).get("text") or ""))
-            if email or phone:
-                return [
-                    SlotSet("contact", email or phone),
-                    SlotSet("contact_email", email),
-                    SlotSet("contact_phone", phone),
-                    FollowupAction(FORM),
-                ]
+        answer = form_answer_events(tracker)
+        if answer is not None and tracker.get_slot("requested_slot") == "contact":
+            return answer
         dispatcher.utter_message(text=phrase("handoff_cancelled"))
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_clear_personal()]
 

@@ -186,3 +186,23 @@ async def test_cancel_clears_what_was_typed() -> None:
     events = await handoff.ActionCancelHandoff().run(dispatcher, t, {})
     assert "Nothing was sent" in dispatcher.messages[0]["text"]
     assert {"event": "slot", "name": "contact_name", "value": None, "timestamp": None} in events
+
+
+async def test_a_name_taken_for_a_medical_question_is_the_answer_to_the_form() -> None:
+    from actions.answers import ActionAnswerSideEffects
+
+    t = tracker("ask_side_effects", "Ada Lovelace", {"requested_slot": "contact_name"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerSideEffects().run(dispatcher, t, {})
+    assert not dispatcher.messages
+    assert {"event": "slot", "name": "contact_name", "value": "Ada Lovelace", "timestamp": None} in events
+    assert {"event": "followup", "name": "handoff_form", "timestamp": None} in events
+
+
+async def test_a_real_question_during_the_form_is_answered() -> None:
+    from actions.answers import ActionAnswerDosing
+
+    t = tracker("ask_dosing", "how often is ocrevus given?", {"requested_slot": "contact_name"})
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerDosing().run(dispatcher, t, {})
+    assert "6 months" in dispatcher.messages[0]["text"]
