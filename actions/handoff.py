@@ -75,8 +75,16 @@ def form_answer_events(tracker: Tracker) -> list[EventType] | None:
 
 
 def last_question(tracker: Tracker) -> str | None:
-    """The patient's last medical question before the form, to prefill the form's question."""
-    for event in reversed(tracker.events):
+    """The patient's last medical question before the form, to prefill the form's question.
+
+    Only messages from before the form started count: answers typed into the form (a name
+    the NLU took for a question) are never offered as the question.
+    """
+    events = list(tracker.events)
+    starts = [i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == FORM]
+    if starts:
+        events = events[: starts[-1]]
+    for event in reversed(events):
         if event.get("event") != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")

@@ -409,3 +409,16 @@ async def test_other_drugs_are_answered_from_their_own_label(
     for fact in facts:
         assert fact.lower() in body.lower(), f"{fact!r} missing:\n{body}"
     assert "physician" in texts(messages)[-1]
+
+
+async def test_unclear_decision_question_goes_to_the_physician_without_guessed_facts(run_action) -> None:
+    from actions.fallback import ActionFallback
+
+    messages, events = await run_action(
+        ActionFallback(), "would it be ok to miss one infusion", "nlu_fallback"
+    )
+    body = "\n".join(texts(messages))
+    assert "decision for you and your physician" in body and not CITATION.search(body)
+    assert "physician" in texts(messages)[-1] and not events
+    messages, events = await run_action(ActionFallback(), "blorf wizzle", "nlu_fallback")
+    assert "not sure I understood" in messages[0]["text"] and not events

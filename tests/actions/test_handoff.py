@@ -206,3 +206,16 @@ async def test_a_real_question_during_the_form_is_answered() -> None:
     dispatcher = CollectingDispatcher()
     await ActionAnswerDosing().run(dispatcher, t, {})
     assert "6 months" in dispatcher.messages[0]["text"]
+
+
+async def test_answers_typed_into_the_form_are_never_offered_as_the_question() -> None:
+    events = [
+        {
+            "event": "user",
+            "text": "can I breastfeed on ocrevus",
+            "parse_data": {"intent": {"name": "ask_pregnancy"}},
+        },
+        {"event": "active_loop", "name": "handoff_form"},
+        {"event": "user", "text": "Ada Lovelace", "parse_data": {"intent": {"name": "ask_side_effects"}}},
+    ]
+    assert handoff.last_question(tracker(events=events)) == "can I breastfeed on ocrevus"

