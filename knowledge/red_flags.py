@@ -227,8 +227,29 @@ class RedFlagMatcher:
 
 
 #: words a patient slips into a symptom ("my eyes look kinda yellow"), skipped when matching
-_FILLERS = {"kinda", "kind", "of", "sort", "really", "very", "so", "quite", "pretty", "a", "bit", "little",
-            "all", "now", "totally", "completely", "suddenly", "slightly", "super", "more", "and"}
+_FILLERS = {
+    "kinda",
+    "kind",
+    "of",
+    "sort",
+    "really",
+    "very",
+    "so",
+    "quite",
+    "pretty",
+    "a",
+    "bit",
+    "little",
+    "all",
+    "now",
+    "totally",
+    "completely",
+    "suddenly",
+    "slightly",
+    "super",
+    "more",
+    "and",
+}
 MAX_FILLERS = 2
 
 
