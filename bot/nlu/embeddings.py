@@ -291,31 +291,51 @@ from rasa.engine.storage.resource import Resource  # noqa: E402
 from rasa.engine.storage.storage import ModelStorage  # noqa: E402
 from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS  # noqa: E402
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer  # noqa: E402
-from rasa.shared.nlu.constants import ACTION_TEXT, FEATURE_TYPE_SENTENCE, TEXT  # noqa: E402
+from rasa.shared.nlu.constants import ACTION_TEXT, FEATURE_TYPE_SENTENCE, INTENT, TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.features import Features  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the all-MiniLM-L6-v2 sentence embedding of each message as a dense sentence feature.
 
-    Config: ``model_dir`` (optional; default ``$PHARMA_MINILM_DIR`` or build/minilm) and
-    ``batch_size``. Sentence features only: DIET combines them with the sparse features.
+    Config: ``model_dir`` (optional; default ``$PHARMA_MINILM_DIR`` or build/minilm),
+    ``batch_size``, and ``fine_tune_epochs``: when above 0, training fine-tunes the encoder on
+    the intent examples (bot/nlu/finetune.py) and stores the tuned weights (float16) with the
+    trained model; 0 keeps the published weights. Sentence features only.
     """
+
+    WEIGHTS_FILE = "minilm_tuned.npz"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "batch_size": 32}
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "model_dir": None,
+            "batch_size": 32,
+            "fine_tune_epochs": 0,
+            "fine_tune_learning_rate": 3e-5,
+            "random_seed": 4242,
+        }
 
     @staticmethod
     def required_packages() -> list[str]:
         return ["safetensors", "scipy"]
 
-    def __init__(self, config: dict[str, Any], name: str, encoder: MiniLMEncoder) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        name: str,
+        encoder: MiniLMEncoder,
+        model_storage: ModelStorage | None = None,
+        resource: Resource | None = None,
+    ) -> None:
         super().__init__(name, config)
         self.encoder = encoder
+        self._storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(
@@ -325,11 +345,53 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> MiniLMFeaturizer:
-        return cls(config, execution_context.node_name, MiniLMEncoder.load(config.get("model_dir")))
+        encoder = MiniLMEncoder.load(config.get("model_dir"))
+        return cls(config, execution_context.node_name, encoder, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> MiniLMFeaturizer:
+        encoder = MiniLMEncoder.load(config.get("model_dir"))
+        try:
+            with model_storage.read_from(resource) as directory:
+                tuned = dict(np.load(directory / cls.WEIGHTS_FILE))
+        except (ValueError, FileNotFoundError):
+            tuned = {}  # not fine-tuned: the published weights
+        if tuned:
+            encoder.w.update({k: v.astype(np.float32) for k, v in tuned.items()})
+        return cls(config, execution_context.node_name, encoder, model_storage, resource)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         pass
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fine-tune the encoder on the intent examples when ``fine_tune_epochs`` > 0."""
+        assert self._storage is not None and self._resource is not None
+        epochs = int(self._config["fine_tune_epochs"])
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        if epochs <= 0 or len({m.get(INTENT) for m in examples}) < 2:
+            return self._resource
+        from bot.nlu.finetune import fine_tune
+
+        tuned = fine_tune(
+            self.encoder,
+            [str(m.get(TEXT)) for m in examples],
+            [str(m.get(INTENT)) for m in examples],
+            epochs=epochs,
+            learning_rate=float(self._config["fine_tune_learning_rate"]),
+            seed=int(self._config["random_seed"]),
+        )
+        with self._storage.write_to(self._resource) as directory:
+            np.savez(directory / self.WEIGHTS_FILE, **{k: v.astype(np.float16) for k, v in tuned.items()})
+        self.encoder.w.update({k: v.astype(np.float16).astype(np.float32) for k, v in tuned.items()})
+        return self._resource
 
     def _featurize(self, messages: list[Message], attribute: str) -> None:
         todo = [m for m in messages if m.get(attribute)]

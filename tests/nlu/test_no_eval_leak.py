@@ -30,3 +30,29 @@ def test_no_evaluation_question_is_a_training_example() -> None:
         if _norm(line) in questions and len(_norm(line).split()) >= 3
     ]
     assert not leaks, "evaluation questions copied into training data:\n" + "\n".join(leaks)
+
+
+def _examples() -> list[tuple[str, str]]:
+    return [
+        (f"{path.relative_to(ROOT)}", _norm(line))
+        for path in sorted((ROOT / "data").rglob("*.yml"))
+        for line in path.read_text(errors="ignore").splitlines()
+        if line.strip().startswith("- ") and len(_norm(line).split()) >= 4
+    ]
+
+
+def test_no_training_example_is_a_close_paraphrase_of_an_evaluation_question() -> None:
+    """Near copies count too: same words in nearly the same order (a typo or one word changed)."""
+    from difflib import SequenceMatcher
+
+    if not EVAL.exists():
+        pytest.skip(f"{EVAL} not present")
+    lines = EVAL.read_text().splitlines()
+    questions = [_norm(json.loads(line)["question"]) for line in lines if line.strip()]
+    close = []
+    for where, example in _examples():
+        for question in questions:
+            matcher = SequenceMatcher(None, example, question, autojunk=False)
+            if matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
+                close.append(f"{where}: {example!r} ~ an evaluation question")
+    assert not close, "training examples too close to evaluation questions:\n" + "\n".join(close)

@@ -1,0 +1,83 @@
+"""Fine-tuning MiniLM: the TensorFlow forward pass is the numpy one, and tuned weights persist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import embeddings
+from bot.nlu.embeddings import MiniLMEncoder, MiniLMFeaturizer
+
+try:
+    embeddings.model_dir()
+    HAVE_MODEL = True
+except FileNotFoundError:
+    HAVE_MODEL = False
+
+pytestmark = pytest.mark.skipif(not HAVE_MODEL, reason="run `python -m bot.nlu.embeddings fetch` first")
+
+# two made-up intents whose sentences the published model does not separate by intent
+EXAMPLES = {
+    "colour": ["the car is red", "a blue house", "green grass on the hill", "her yellow coat", "a red apple"],
+    "count": ["three cars", "one house on the hill", "two coats", "five apples", "four dogs in the garden"],
+}
+
+
+def test_tensorflow_forward_equals_numpy_forward() -> None:
+    import tensorflow as tf
+
+    from bot.nlu.finetune import _forward, _pad
+
+    encoder = MiniLMEncoder.load()
+    texts = ["can i take advil with tylenol", "dose?", "how should i store insulin pens when travelling"]
+    ids, mask = _pad([encoder.tokenizer.encode(t) for t in texts])
+    weights = {k: tf.constant(v) for k, v in encoder.w.items()}
+    tf_out = _forward(weights, encoder, tf)(tf.constant(ids), tf.constant(mask), 0.0).numpy()
+    np.testing.assert_allclose(tf_out, encoder.encode(texts), atol=1e-5)
+
+
+def _margin(encoder: MiniLMEncoder) -> float:
+    """Mean cosine within intents minus mean cosine across them."""
+    vecs = {k: encoder.encode(v) for k, v in EXAMPLES.items()}
+    within = np.mean([(v @ v.T)[np.triu_indices(len(v), 1)].mean() for v in vecs.values()])
+    across = float((vecs["colour"] @ vecs["count"].T).mean())
+    return float(within - across)
+
+
+def test_train_persists_tuned_weights_that_separate_the_intents(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("minilm")
+    context = ExecutionContext(GraphSchema({}), "minilm")
+    config = {**MiniLMFeaturizer.get_default_config(), "alias": "minilm", "fine_tune_epochs": 4}
+    config["fine_tune_learning_rate"] = 1e-4
+    featurizer = MiniLMFeaturizer.create(config, storage, resource, context)
+    before = _margin(featurizer.encoder)
+    data = TrainingData([Message(data={TEXT: t, INTENT: i}) for i, ts in EXAMPLES.items() for t in ts])
+    featurizer.train(data)
+
+    loaded = MiniLMFeaturizer.load(config, storage, resource, context)
+    assert _margin(loaded.encoder) > before + 0.05
+    published = MiniLMEncoder.load()
+    changed = [k for k in published.w if not np.array_equal(published.w[k], loaded.encoder.w[k])]
+    assert "encoder.layer.5.output.dense.weight" in changed
+
+
+def test_without_fine_tuning_nothing_is_stored_and_the_published_weights_load(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("minilm")
+    context = ExecutionContext(GraphSchema({}), "minilm")
+    config = {**MiniLMFeaturizer.get_default_config(), "alias": "minilm"}
+    featurizer = MiniLMFeaturizer.create(config, storage, resource, context)
+    data = TrainingData([Message(data={TEXT: t, INTENT: i}) for i, ts in EXAMPLES.items() for t in ts])
+    featurizer.train(data)
+    loaded = MiniLMFeaturizer.load(config, storage, resource, context)
+    published = MiniLMEncoder.load()
+    assert all(np.array_equal(published.w[k], loaded.encoder.w[k]) for k in published.w)
