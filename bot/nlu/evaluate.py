@@ -67,6 +67,9 @@ def score(name: str, examples: list[Example], parsed: list[dict[str, Any]], out_
         "test_set": name,
         "examples": len(examples),
         "accuracy": accuracy_score(gold, pred),
+        # what the classifier ranked first, had the fallback not stepped in
+        "top1_accuracy": accuracy_score(gold, [_top_intent(p) for p in parsed]),
+        "fallbacks": pred.count("nlu_fallback"),
         "macro_f1": f1_score(gold, pred, labels=sorted(set(gold)), average="macro", zero_division=0),
         "per_intent": {k: v for k, v in per_intent.items() if k in labels},
         "errors": [
@@ -84,6 +87,11 @@ def score(name: str, examples: list[Example], parsed: list[dict[str, Any]], out_
     (out_dir / f"{name}.json").write_text(json.dumps(report, indent=2))
     _confusion_png(gold, pred, labels, out_dir / f"{name}_confusion.png", name)
     return report
+
+
+def _top_intent(parsed: dict[str, Any]) -> str:
+    ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    return str(ranking[0]["name"]) if ranking else str((parsed.get("intent") or {}).get("name"))
 
 
 def _confusion_png(gold: list[str], pred: list[str], labels: list[str], path: Path, title: str) -> None:
@@ -107,6 +115,10 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         f"\n{report['test_set']}: {report['examples']} examples, "
         f"accuracy {report['accuracy']:.1%}, macro F1 {report['macro_f1']:.3f}"
+    )
+    print(
+        f"  {report['fallbacks']} sent to the fallback (asked to rephrase); "
+        f"the classifier's first choice was right for {report['top1_accuracy']:.1%}"
     )
     print(f"  {'intent':<22} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>4}")
     for intent, m in sorted(report["per_intent"].items()):
