@@ -3,12 +3,9 @@ consultants, and the web app running in a subprocess on a free port."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,10 +16,12 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from bot.localbot import free_port
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.tickets import ConsultantDirectory
 from bot.tickets.db import dispose_engines, get_engine
 from bot.tickets.migrate import ensure_schema, forget_schema_checks
+from testkit import TcpProxy
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
@@ -128,12 +127,6 @@ def add_consultant() -> Callable[[str, str], None]:
     return add
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def subprocess_env(**extra: str) -> dict[str, str]:
     """The current environment without our settings, plus ``extra``."""
     env = {
@@ -219,68 +212,6 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
-
-
-class TcpProxy:
-    """A TCP forwarder on a fixed local port, to make a database go away and come back."""
-
-    def __init__(self, target_port: int) -> None:
-        self.port = free_port()
-        self._target = ("127.0.0.1", target_port)
-        self._server: socket.socket | None = None
-        self._connections: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-
-    def start(self) -> None:
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
-        server.listen(50)
-        self._server = server
-        thread = threading.Thread(target=self._accept, args=(server,), daemon=True)
-        thread.start()
-        self._threads.append(thread)
-
-    def stop(self) -> None:
-        """Refuse new connections and cut the open ones."""
-        if self._server is not None:
-            with contextlib.suppress(OSError):
-                self._server.shutdown(socket.SHUT_RDWR)
-            self._server.close()
-            self._server = None
-        for connection in self._connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-            connection.close()
-        self._connections.clear()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self._target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            self._connections += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
 
 
 @pytest.fixture

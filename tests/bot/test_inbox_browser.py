@@ -12,18 +12,10 @@ import pytest
 from bot.settings import PROJECT_ROOT
 from bot.tickets import FilingService, TicketDraft, TicketRepository, TranscriptEntry
 from bot.tickets.drafts import utcnow
+from testkit import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 SCRIPT = "<script>window.__x=1</script>"
 SHOTS = PROJECT_ROOT / "reports" / "inbox"

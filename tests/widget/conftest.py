@@ -4,12 +4,9 @@ off), headless Debian chromium, axe-core, and helpers that talk in the chat like
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,16 +19,8 @@ import pytest
 
 from bot.localbot import LocalBot, free_port
 from bot.settings import PROJECT_ROOT
+from testkit import CHROMIUM, CHROMIUM_ARGS, TcpProxy
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDGET_JS = PROJECT_ROOT / "bot" / "web" / "static" / "widget" / "widget.js"
 AXE_JS = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = PROJECT_ROOT / "reports" / "widget"
@@ -94,61 +83,6 @@ def _start_web(rasa_url: str, database_url: str, workdir: Path, name: str) -> We
     raise RuntimeError(f"web app did not answer in 60 s: {log.read_text(errors='replace')}")
 
 
-class Switch:
-    """A TCP forwarder to the bot on a fixed local port: off (refusing connections) until on()."""
-
-    def __init__(self, target_port: int) -> None:
-        self.port = free_port()
-        self._target = ("127.0.0.1", target_port)
-        self._server: socket.socket | None = None
-        self._open: list[socket.socket] = []
-
-    def on(self) -> None:
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
-        server.listen(20)
-        self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
-
-    def off(self) -> None:
-        if self._server is not None:
-            with contextlib.suppress(OSError):
-                self._server.shutdown(socket.SHUT_RDWR)
-            self._server.close()
-            self._server = None
-        for sock in self._open:  # cut the open connections (shutdown wakes the pipe threads)
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                sock.close()
-        self._open.clear()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-                upstream = socket.create_connection(self._target, timeout=5)
-            except OSError:
-                return
-            upstream.settimeout(None)
-            self._open += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-
 @pytest.fixture(scope="session")
 def widget_built() -> None:
     if not WIDGET_JS.exists():
@@ -170,15 +104,15 @@ def web(widget_bot: LocalBot, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="session")
-def switch(widget_bot: LocalBot) -> Iterator[Switch]:
-    proxy = Switch(widget_bot.rasa_port)
+def switch(widget_bot: LocalBot) -> Iterator[TcpProxy]:
+    proxy = TcpProxy(widget_bot.rasa_port)
     yield proxy
-    proxy.off()
+    proxy.stop()
 
 
 @pytest.fixture(scope="session")
 def web_behind_switch(
-    widget_bot: LocalBot, switch: Switch, tmp_path_factory: pytest.TempPathFactory
+    widget_bot: LocalBot, switch: TcpProxy, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WebApp]:
     """The web app with the widget pointed at the switch (off: the bot cannot be reached)."""
     app = _start_web(

@@ -165,7 +165,7 @@ def test_restart_starts_a_new_conversation(web, new_page, chat) -> None:
 
 
 def test_error_state_and_retry(web_behind_switch, switch, new_page, chat, run_axe) -> None:
-    switch.off()
+    switch.stop()
     tab = new_page()
     page = tab.page
     page.goto(f"{web_behind_switch.base_url}{ARTICLE}")
@@ -189,7 +189,7 @@ def test_error_state_and_retry(web_behind_switch, switch, new_page, chat, run_ax
     page.wait_for_timeout(1500)
     assert alert.is_visible()
 
-    switch.on()
+    switch.start()
     with contextlib.suppress(PlaywrightTimeoutError):  # socket.io's own reconnect may win the race
         retry.click(timeout=2000)
     alert.wait_for(state="hidden", timeout=20000)
@@ -204,7 +204,7 @@ def test_error_state_and_retry(web_behind_switch, switch, new_page, chat, run_ax
     assert shown_after < 15
 
     # the server goes away in the middle of the conversation: the error comes back
-    switch.off()
+    switch.stop()
     alert.wait_for(timeout=30000)
     assert page.get_by_role("button", name="Try again").is_visible()
     assert [e for e in tab.errors if "Content Security Policy" in e] == []
