@@ -303,9 +303,8 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     Config: ``model_dir`` (optional; default ``$PHARMA_MINILM_DIR`` or build/minilm),
     ``batch_size``, and ``fine_tune_epochs``: when above 0, training fine-tunes the encoder on
-    the intent examples (bot/nlu/finetune.py; ``typo_copies`` misspelt copies of each added)
-    and stores the tuned weights (float16) with the trained model; 0 keeps the published
-    weights. Sentence features only.
+    the intent examples (bot/nlu/finetune.py) and stores the tuned weights (float16) with the
+    trained model; 0 keeps the published weights. Sentence features only.
     """
 
     WEIGHTS_FILE = "minilm_tuned.npz"
@@ -318,7 +317,6 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 32,
             "fine_tune_epochs": 0,
             "fine_tune_learning_rate": 3e-5,
-            "typo_copies": 0,  # misspelt copies of each example added for fine-tuning (bot/nlu/augment.py)
             "random_seed": 4242,
         }
 
@@ -380,19 +378,12 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         if epochs <= 0 or len({m.get(INTENT) for m in examples}) < 2:
             return self._resource
-        from bot.nlu.augment import with_typo_copies
         from bot.nlu.finetune import fine_tune
 
-        texts, labels = with_typo_copies(
-            [str(m.get(TEXT)) for m in examples],
-            [str(m.get(INTENT)) for m in examples],
-            int(self._config["typo_copies"]),
-            int(self._config["random_seed"]),
-        )
         tuned = fine_tune(
             self.encoder,
-            texts,
-            labels,
+            [str(m.get(TEXT)) for m in examples],
+            [str(m.get(INTENT)) for m in examples],
             epochs=epochs,
             learning_rate=float(self._config["fine_tune_learning_rate"]),
             seed=int(self._config["random_seed"]),
