@@ -15,13 +15,7 @@ QUESTIONS = [
     ("how common are infusion reactions with ocrevus", ["34-40%", "0.3%"]),
     ("what are the side effects of ocrevus", ["infusion reaction"]),
     ("does ocrevus cause depression", ["8%", "7%"]),
-    pytest.param(
-        "can ocrelizumab give me shingles",
-        ["2.1%"],
-        marks=pytest.mark.xfail(
-            reason="known NLU miss (issue 3): not classified as ask_side_effects", strict=False
-        ),
-    ),
+    ("can ocrelizumab give me shingles", ["2.1%"]),
     ("does ocrevus cause shingles", ["2.1%"]),
     ("what are the symptoms of pml on ocrevus", ["weakness", "vision"]),
     ("can i take ocrevus if i have hepatitis b", ["hepatitis B"]),
