@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -15,7 +16,7 @@ from actions.drug_context import DrugContext, entity_values, resolve_drug, side_
 from actions.handoff import form_answer_events
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
-from knowledge import select
+from knowledge import Monograph, Selection, select
 
 #: entity types whose values can pick a sub-topic (e.g. "pregnant", "hepatitis B")
 TERM_ENTITIES = ("side_effect", "condition", "population", "vaccine", "drug")
@@ -82,6 +83,8 @@ class AnswerAction(Action, abc.ABC):
         if decision:
             intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro
         text = answer_text(mono, selection, intro)
+        if decision and self.topic != "eligibility":
+            text += _situation_text(mono, str(message.get("text") or ""), terms, selection)
         if self.topic == "interactions":
             others = [n for n in entity_values(message, "drug") if kb.find_drug(n) is None]
             unmatched = [
@@ -247,3 +250,17 @@ class ActionAnswerSameTopic(Action):
                 events.append(SlotSet("drug", context.unknown_name))
             return events
         return await action.run(dispatcher, tracker, domain)
+
+
+def _situation_text(mono: Monograph, text: str, terms: list[str], shown: Selection) -> str:
+    """For a decision question that describes a situation ("I have a cold"), the eligibility
+    facts on that situation too: they are often what the physician will weigh."""
+    situation = select(mono, "eligibility", text=text, entity_values=terms)
+    if not situation.items:
+        return ""
+    seen = {f.text for f in shown.facts}
+    facts = [f for f in situation.facts if f.text not in seen]
+    if not facts:
+        return ""
+    only_new = replace(situation, facts=facts, table_hits=[], unlisted=[])
+    return "\n" + answer_text(mono, only_new, phrase("decision_situation"))

@@ -422,3 +422,29 @@ async def test_unclear_decision_question_goes_to_the_physician_without_guessed_f
     assert "physician" in texts(messages)[-1] and not events
     messages, events = await run_action(ActionFallback(), "blorf wizzle", "nlu_fallback")
     assert "not sure I understood" in messages[0]["text"] and not events
+
+
+async def test_a_decision_that_describes_a_situation_also_gets_the_facts_on_that_situation(
+    run_action,
+) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerDosing(),
+        "should i skip my infusion next week? i have a bad cold",
+        "ask_dosing",
+        [("condition", "bad cold")],
+    )
+    first = texts(messages)[0]
+    assert "decision for you and your physician" in first
+    assert "What the label says about the situation you describe:" in first
+    situation = first.split("What the label says about the situation you describe:")[1]
+    assert "active infection" in situation and CITATION.search(situation)
+
+
+async def test_a_decision_without_a_situation_gets_no_situation_facts(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerDosing(),
+        "should i skip my next ocrevus infusion",
+        "ask_dosing",
+        [("drug", "ocrevus")],
+    )
+    assert "situation you describe" not in texts(messages)[0]
