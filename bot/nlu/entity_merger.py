@@ -1,8 +1,9 @@
 """Rasa NLU component: one entity per span when several extractors found it.
 
 DIET and the spaCy entity ruler both tag drugs, side effects and the rest, so the same
-word came out twice. For entities of the same type whose spans overlap, the longest span
-is kept (on a tie, the first extractor's, i.e. DIET's, which carries a confidence).
+word came out twice. Of entities with the same type and the same span, the first (DIET's,
+which carries a confidence) is kept. Spans that only overlap are both kept: the actions
+join them ("hair" + "hair fall" + "fall out" -> "hair fall out").
 """
 
 from __future__ import annotations
@@ -18,17 +19,15 @@ from rasa.shared.nlu.training_data.message import Message
 
 
 def merge(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop an entity when a longer (or earlier, equally long) one of its type overlaps it."""
-    kept: list[dict[str, Any]] = []
-    for ent in sorted(entities, key=lambda e: -(int(e.get("end", 0)) - int(e.get("start", 0)))):
-        if not any(
-            k.get("entity") == ent.get("entity")
-            and int(k.get("start", 0)) < int(ent.get("end", 0))
-            and int(ent.get("start", 0)) < int(k.get("end", 0))
-            for k in kept
-        ):
+    """The entities without repeats of an earlier one's type and span, in their order."""
+    seen: set[tuple[Any, Any, Any]] = set()
+    kept = []
+    for ent in entities:
+        key = (ent.get("entity"), ent.get("start"), ent.get("end"))
+        if key not in seen:
+            seen.add(key)
             kept.append(ent)
-    return [e for e in entities if any(e is k for k in kept)]  # original order
+    return kept
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -17,9 +17,10 @@ def test_same_span_same_type_is_kept_once_and_diet_wins_the_tie() -> None:
     assert merge([diet, ruler]) == [diet]
 
 
-def test_the_longer_overlapping_span_wins() -> None:
-    short, long = ent("drug", 0, 7, "DIETClassifier"), ent("drug", 0, 14, "SpacyEntityExtractor")
-    assert merge([short, long]) == [long]
+def test_spans_that_only_overlap_are_both_kept_for_the_actions_to_join() -> None:
+    hair_fall = ent("side_effect", 0, 9, "SpacyEntityExtractor")
+    fall_out = ent("side_effect", 5, 13, "DIETClassifier")
+    assert merge([hair_fall, fall_out]) == [hair_fall, fall_out]
 
 
 def test_other_types_and_separate_spans_are_kept_in_order() -> None:
