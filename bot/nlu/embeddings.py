@@ -390,7 +390,6 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         )
         with self._storage.write_to(self._resource) as directory:
             np.savez(directory / self.WEIGHTS_FILE, **{k: v.astype(np.float16) for k, v in tuned.items()})
-        self.encoder.w.update({k: v.astype(np.float16).astype(np.float32) for k, v in tuned.items()})
         return self._resource
 
     def _featurize(self, messages: list[Message], attribute: str) -> None:
