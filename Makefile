@@ -11,14 +11,14 @@ MODEL     := models/current.tar.gz
 MINILM    := build/minilm/model.safetensors
 MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
 TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(MINILM) \
-             bot/nlu/embeddings.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/entity_merger.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py
+             bot/nlu/embeddings.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/entity_merger.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py
 
 CHROMIUM  := /usr/bin/chromium
 WIDGET    := bot/web/static/widget/widget.js
 WIDGET_IN := widget/package.json widget/package-lock.json widget/build.mjs $(wildcard widget/src/*)
 NPM_STAMP := widget/node_modules/.installed
 
-.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench browser widget clean
+.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench browser widget screenshot clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on :5005, actions on :5055"
@@ -101,6 +101,10 @@ eval: setup
 # latency and memory of the parts a patient waits for (reports/bench.json)
 bench: setup
 	source scripts/env.sh && $(PY) -m bot.bench
+
+# refresh docs/widget-screenshot.png (the README's picture) from the widget browser test
+screenshot: setup browser
+	source scripts/env.sh && UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest -q tests/widget -k test_greeting_answer_about_the_page_drug
 
 # conversation cases of tests/conversations against the live bot (started if not running)
 conversations: setup
