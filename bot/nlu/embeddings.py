@@ -296,6 +296,8 @@ from rasa.shared.nlu.training_data.features import Features  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
 
+from bot.nlu.spelling import intent_text  # noqa: E402
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
@@ -403,7 +405,14 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             )
 
     def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages, TEXT)
+        # incoming messages: the spelling-normalised text when SpellingNormalizer ran before
+        todo = [m for m in messages if m.get(TEXT)]
+        if todo:
+            vectors = self.encoder.encode([intent_text(m) for m in todo], self._config["batch_size"])
+            for message, vec in zip(todo, vectors, strict=True):
+                message.add_features(
+                    Features(vec[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._config[FEATURIZER_CLASS_ALIAS])
+                )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

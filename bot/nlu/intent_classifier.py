@@ -24,6 +24,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.spelling import intent_text
+
 logger = logging.getLogger(__name__)
 
 INTENT_RANKING = "intent_ranking"
@@ -186,7 +188,7 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         s = self._state
         assert s is not None
         dense = np.vstack([self._dense(m) for m in messages])  # type: ignore[misc]
-        x = self._matrix([str(m.get(TEXT)) for m in messages], dense, s["words"], s["chars"])
+        x = self._matrix([intent_text(m) for m in messages], dense, s["words"], s["chars"])
         logits = np.asarray(x @ s["coef"].T) + s["intercept"]
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)

@@ -20,6 +20,12 @@ def _vocab_file(name: str) -> dict[str, list[str]]:
     return {k: [str(v) for v in vs or []] for k, vs in data.items()}
 
 
+def vocabulary_words() -> set[str]:
+    """Every lowercase word of the knowledge/vocab word lists (drug names, terms)."""
+    lists = {**_vocab_file("terms.yml"), **_vocab_file("drugs.yml")}
+    return {w for words in lists.values() for phrase in words for w in phrase.lower().split()}
+
+
 def entity_phrases(kb: KnowledgeBase) -> dict[str, set[str]]:
     """Lowercase phrases per entity label, from the monographs and knowledge/vocab/*.yml."""
     phrases: dict[str, set[str]] = {label: set() for label in ENTITY_LABELS}
