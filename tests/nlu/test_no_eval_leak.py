@@ -56,3 +56,15 @@ def test_no_training_example_is_a_close_paraphrase_of_an_evaluation_question() -
             if matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
                 close.append(f"{where}: {example!r} ~ an evaluation question")
     assert not close, "training examples too close to evaluation questions:\n" + "\n".join(close)
+
+
+@pytest.mark.parametrize("test_set", ["test_nlu.yml", "test_consumer.yml"])
+def test_own_held_out_sets_share_no_example_with_the_training_data(test_set: str) -> None:
+    held_out = {
+        _norm(line)
+        for line in (ROOT / "tests" / "nlu" / test_set).read_text().splitlines()
+        if line.strip().startswith("- ") and not line.strip().startswith("- intent:")
+    }
+    assert len(held_out) >= 150
+    shared = sorted({example for _, example in _examples()} & held_out)
+    assert not shared, f"{test_set} examples also in data/nlu: {shared}"
