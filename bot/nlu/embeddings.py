@@ -24,7 +24,7 @@ import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -394,11 +394,14 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             np.savez(directory / self.WEIGHTS_FILE, **{k: v.astype(np.float16) for k, v in tuned.items()})
         return self._resource
 
-    def _featurize(self, messages: list[Message], attribute: str) -> None:
+    def _featurize(
+        self, messages: list[Message], attribute: str, text_of: Callable[[Message], str] | None = None
+    ) -> None:
         todo = [m for m in messages if m.get(attribute)]
         if not todo:
             return
-        vectors = self.encoder.encode([str(m.get(attribute)) for m in todo], self._config["batch_size"])
+        texts = [text_of(m) if text_of else str(m.get(attribute)) for m in todo]
+        vectors = self.encoder.encode(texts, self._config["batch_size"])
         for message, vec in zip(todo, vectors, strict=True):
             message.add_features(
                 Features(vec[None, :], FEATURE_TYPE_SENTENCE, attribute, self._config[FEATURIZER_CLASS_ALIAS])
@@ -406,13 +409,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         # incoming messages: the spelling-normalised text when SpellingNormalizer ran before
-        todo = [m for m in messages if m.get(TEXT)]
-        if todo:
-            vectors = self.encoder.encode([intent_text(m) for m in todo], self._config["batch_size"])
-            for message, vec in zip(todo, vectors, strict=True):
-                message.add_features(
-                    Features(vec[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._config[FEATURIZER_CLASS_ALIAS])
-                )
+        self._featurize(messages, TEXT, intent_text)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

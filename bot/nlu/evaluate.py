@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if MEDICATIONQA.exists():
         sets["medicationqa_dev"] = load_medicationqa()
     else:
-        print(f"note: {MEDICATIONQA} not found; only the project's own test set is scored", file=sys.stderr)
+        print(f"note: {MEDICATIONQA} not found; only the project's own test sets are scored", file=sys.stderr)
     texts = [e.text for examples in sets.values() for e in examples]
     parsed = asyncio.run(predict(args.model, texts))
     start, summary = 0, []

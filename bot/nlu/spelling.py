@@ -66,7 +66,6 @@ class Speller:
             if len(word) >= MIN_LENGTH:
                 for key in _deletes(word, self._depth(word)):
                     self._index.setdefault(key, set()).add(word)
-        self._cache: dict[str, str] = {}
 
     @staticmethod
     def _depth(word: str) -> int:
@@ -75,13 +74,11 @@ class Speller:
     def word(self, word: str) -> str:
         if word in self.known or len(word) < MIN_LENGTH or not word.isalpha():
             return word
-        if word not in self._cache:
-            depth = self._depth(word)
-            candidates = set().union(*(self._index.get(k, set()) for k in _deletes(word, depth)))
-            scored = [(_distance(word, c), -self.targets[c], c) for c in candidates]
-            best = min((s for s in scored if s[0] <= depth), default=None)
-            self._cache[word] = best[2] if best else word
-        return self._cache[word]
+        depth = self._depth(word)
+        candidates = set().union(*(self._index.get(k, set()) for k in _deletes(word, depth)))
+        scored = [(_distance(word, c), -self.targets[c], c) for c in candidates]
+        best = min((s for s in scored if s[0] <= depth), default=None)
+        return best[2] if best else word
 
     def text(self, text: str) -> str:
         return WORD.sub(lambda m: self.word(m.group(0)), text.lower())
