@@ -89,6 +89,8 @@ _QUESTION_START = {
     "are",
     "should",
     "how",
+    "what",
+    "which",
 }
 _QUESTION_WORDS = {
     "cause",
@@ -101,10 +103,27 @@ _QUESTION_WORDS = {
     "side",
     "common",
     "chance",
+    "make",
+    "makes",
 }
 _CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|,|\bbut\b|\bthough\b|\bhowever\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 NEGATION_WINDOW = 4
+
+
+def parse_pattern(pattern: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """A pattern as terms of alternatives.
+
+    "trouble breathing" is one phrase, its words in order (two filler words may sit between
+    them). "lips|face|tongue + swollen|swelling" needs one phrase of each term anywhere in the
+    same clause, in any order: "lips all puffy and swollen", "swelling of my face".
+    """
+    terms = []
+    for term in pattern.split("+"):
+        alternatives = tuple(tuple(tokens(alt)) for alt in term.split("|") if tokens(alt))
+        if alternatives:
+            terms.append(alternatives)
+    return tuple(terms)
 
 
 def tokens(text: str) -> list[str]:
@@ -113,8 +132,16 @@ def tokens(text: str) -> list[str]:
     return _NON_WORD.sub(" ", text).split()
 
 
+def _stem(word: str) -> str:
+    """A crude stem: "swelling", "swells" -> "swell"; "ending" -> "end"; "breathe" -> "breath"."""
+    for suffix in ("ing", "ed", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def _same_word(pattern_word: str, word: str) -> bool:
-    if pattern_word == word:
+    if pattern_word == word or (len(word) >= 4 and _stem(pattern_word) == _stem(word)):
         return True
     return (
         len(pattern_word) >= 5
@@ -142,7 +169,13 @@ class FlagPattern:
     flag_id: str
     urgency: str
     title: str
-    words: tuple[str, ...]
+    #: every term must be in the clause; a term is one of several phrases (word tuples)
+    terms: tuple[tuple[tuple[str, ...], ...], ...]
+
+    @property
+    def size(self) -> int:
+        """Words the pattern needs at least: longer patterns are tried first."""
+        return sum(min(len(alt) for alt in term) for term in self.terms)
 
     @property
     def key(self) -> str:
@@ -182,22 +215,22 @@ class RedFlagMatcher:
     """Matches every red-flag pattern of every drug, plus the general ones, in a message."""
 
     def __init__(self, patterns: list[FlagPattern]) -> None:
-        self.patterns = sorted(patterns, key=lambda p: -len(p.words))
+        self.patterns = sorted(patterns, key=lambda p: -p.size)
 
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase, general_path: Path = GENERAL_FILE) -> RedFlagMatcher:
         patterns = [
-            FlagPattern(mono.id, flag.id, flag.urgency, flag.title, tuple(tokens(p)))
+            FlagPattern(mono.id, flag.id, flag.urgency, flag.title, parse_pattern(p))
             for mono in kb.monographs.values()
             for flag in mono.red_flags
             for p in flag.patterns
         ]
         patterns += [
-            FlagPattern(GENERAL, flag.id, flag.urgency, flag.title, tuple(tokens(p)))
+            FlagPattern(GENERAL, flag.id, flag.urgency, flag.title, parse_pattern(p))
             for flag in load_general(general_path)
             for p in flag.patterns
         ]
-        return cls([p for p in patterns if p.words])
+        return cls([p for p in patterns if p.terms])
 
     def detect(self, text: str) -> list[Detection]:
         """Red flags in ``text``, most urgent first, one per drug and flag."""
@@ -209,10 +242,10 @@ class RedFlagMatcher:
             hypothetical = _is_hypothetical(words)
             resolved = any(f" {r} " in f" {' '.join(words)} " for r in _RESOLVED)
             for pattern in self.patterns:
-                start = _find(pattern.words, words)
-                if start is None or pattern.key in found:
+                if pattern.key in found:
                     continue
-                if _negated(words, start):
+                spans = _find_terms(pattern.terms, words)
+                if spans is None or any(_negated(words, start) for start, _ in spans):
                     continue
                 if pattern.urgency != "crisis" and (hypothetical or resolved):
                     continue
@@ -221,7 +254,7 @@ class RedFlagMatcher:
                     pattern.flag_id,
                     pattern.urgency,
                     pattern.title,
-                    " ".join(words[start : start + len(pattern.words)]),
+                    " ".join(" ".join(words[a:b]) for a, b in sorted(spans)),
                 )
         return sorted(found.values(), key=lambda d: (URGENCY_ORDER[d.urgency], d.drug_id, d.flag_id))
 
@@ -251,6 +284,22 @@ _FILLERS = {
     "and",
 }
 MAX_FILLERS = 2
+
+
+def _find_terms(
+    terms: tuple[tuple[tuple[str, ...], ...], ...], words: list[str]
+) -> list[tuple[int, int]] | None:
+    """(start, end) of one phrase of every term in ``words``, or None when a term is missing."""
+    spans = []
+    for term in terms:
+        for phrase in term:
+            start = _find(phrase, words)
+            if start is not None:
+                spans.append((start, start + len(phrase)))
+                break
+        else:
+            return None
+    return spans
 
 
 def _find(pattern: tuple[str, ...], words: list[str]) -> int | None:

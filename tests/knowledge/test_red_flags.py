@@ -94,12 +94,68 @@ CASES = [
 ]
 
 
+# Messy, misspelt and reordered ways of saying the same symptoms ("+" patterns, stems,
+# fuzzy words), and the questions and negations that must stay quiet.
+MESSY_CASES = [
+    ("i cant breath after the infusion", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("lips swolen", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("face swelling up after ocrevus", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("short of breath and wheezing", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("my mouth is swelling up", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("my tongue feels huge and swollen", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("eyelids puffed up and itchy after infusion", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("i can hardly breathe", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("breathing is really hard right now", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("swollen throat after my dose", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("puffy face and lips after the infusion today", "emergency", "ocrelizumab/severe_allergic_reaction"),
+    ("i keep blacking out", "emergency", "general/collapse"),
+    ("my left arm is weak since yesterday", "same_day", "ocrelizumab/pml_signs"),
+    ("my right leg has gone weak this week", "same_day", "ocrelizumab/pml_signs"),
+    ("i feel clumsy and keep dropping things", "same_day", "ocrelizumab/pml_signs"),
+    ("cant walk straight suddenly", "same_day", "ocrelizumab/pml_signs"),
+    ("things look blurry out of my left eye since monday", "same_day", "ocrelizumab/pml_signs"),
+    ("my partner says i'm not myself lately and forgetting things", "same_day", "ocrelizumab/pml_signs"),
+    ("i'm confused and my wife says i'm acting different", "same_day", "ocrelizumab/pml_signs"),
+    ("having a fever of 39", "same_day", "ocrelizumab/serious_infection"),
+    ("high temperature and shivering", "same_day", "ocrelizumab/serious_infection"),
+    ("i have a temp of 102", "same_day", "ocrelizumab/serious_infection"),
+    ("burning up with fever", "same_day", "ocrelizumab/serious_infection"),
+    ("temp is 38.9 and rising", "same_day", "ocrelizumab/serious_infection"),
+    ("my skin has gone a yellowish colour", "same_day", "ocrelizumab/liver_injury"),
+    ("my wee is brown like tea", "same_day", "ocrelizumab/liver_injury"),
+    ("blood in my poo", "same_day", "ocrelizumab/colitis"),
+    ("ive had the runs for 10 days and theres blood", "same_day", "ocrelizumab/colitis"),
+    ("bleeding from my bottom", "same_day", "ocrelizumab/colitis"),
+    ("thinking about ending it all", "crisis", "general/self_harm"),
+    ("i honestly feel like ending my life", "crisis", "general/self_harm"),
+    ("whats the point of going on, i want to die", "crisis", "general/self_harm"),
+    ("chest pressure and sweating", "emergency", "general/chest_pain"),
+    ("my dad's face looks lopsided and he is slurring his words", "emergency", "general/stroke_signs"),
+    ("my son is fitting", "emergency", "general/seizure"),
+    ("she fainted and wont wake up", "emergency", "general/collapse"),
+    ("can ocrevus make your face swell?", None, ""),
+    ("what drugs can cause swelling of the lips", None, ""),
+    ("i had a fever two weeks ago but i'm fine now", None, ""),
+    ("no swelling at all", None, ""),
+    ("is blurry vision a side effect of ocrevus", None, ""),
+    ("how long does blurred vision from eye drops last", None, ""),
+    ("what is the temperature for storing it", None, ""),
+    ("can i keep it at room temp", None, ""),
+    ("is the vaccine given as drops in the mouth", None, ""),
+    ("i'm not feeling suicidal", None, ""),
+    ("how do i know if i'm having an allergic reaction", None, ""),
+    ("i'm confused about how often to take it", None, ""),
+]
+
+
 @pytest.fixture(scope="module")
 def matcher() -> RedFlagMatcher:
     return RedFlagMatcher.from_knowledge(KnowledgeBase.load())
 
 
-@pytest.mark.parametrize(("message", "level", "key"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("message", "level", "key"), CASES + MESSY_CASES, ids=[c[0] for c in CASES + MESSY_CASES]
+)
 def test_red_flag_table(matcher: RedFlagMatcher, message: str, level: str | None, key: str) -> None:
     found = matcher.detect(message)
     if level is None:
@@ -122,3 +178,22 @@ def test_a_new_drug_brings_its_own_red_flags(tmp_path) -> None:
     (tmp_path / "testdrug.yml").write_text(fixture.read_text())
     matcher = RedFlagMatcher.from_knowledge(KnowledgeBase.load(tmp_path))
     assert [d.key for d in matcher.detect("help my throat is swelling")] == ["testdrug/anaphylaxis"]
+
+
+def test_parse_pattern_terms_and_alternatives() -> None:
+    from knowledge.red_flags import parse_pattern
+
+    assert parse_pattern("trouble breathing") == ((("trouble", "breathing"),),)
+    assert parse_pattern("lips|my face + swollen") == ((("lips",), ("my", "face")), (("swollen",),))
+
+
+def test_every_term_of_a_plus_pattern_must_be_in_the_same_clause(tmp_path) -> None:
+    from knowledge.red_flags import FlagPattern, parse_pattern
+
+    matcher = RedFlagMatcher(
+        [FlagPattern("d", "f", "emergency", "t", parse_pattern("lips|face + swollen|puffy"))]
+    )
+    assert [d.matched for d in matcher.detect("my face is all puffy")] == ["face puffy"]
+    assert [d.matched for d in matcher.detect("swollen lips")] == ["swollen lips"]
+    assert matcher.detect("my face is fine. my ankle is swollen") == []
+    assert matcher.detect("my lips are not swollen") == []
