@@ -11,10 +11,16 @@ import re
 _VERBS = (
     r"stop|skip|miss|delay|postpone|put off|push back|pause|quit|double|halve|cut|reduce|lower|increase|"
     r"change|switch|come off|go off|get off|drop|cancel|take less|take more|take a break|take two|"
-    r"not take|not get|not have|keep taking|continue|restart|start"
+    r"not take|not get|not have|keep taking|continue|restart|start|"
+    r"take double|take a double|take extra|take half|take it less|take it more|take it every other|"
+    r"go without|do without|manage without|leave out|give up|hold off|wait until|wait till|wait another|"
+    r"keep going|carry on|stay on|"
+    r"put (\w+ ){1,2}off|push (\w+ ){1,2}back|have (\w+ ){1,2}(later|earlier)|get (\w+ ){1,2}(later|earlier)"
 )
+#: "should" as patients type it in a hurry
+_SHOULD = r"(should|shoud|shold|shuld|sould|shud|shld|shoudl)"
 _PATTERNS = [
-    rf"\b(should|shall|could|can|may|must|would)\s+(i|we|my \w+)\s+"
+    rf"\b({_SHOULD[1:-1]}|shall|could|can|may|must|would)\s+(i|we|my \w+)\s+"
     rf"(just\s+|still\s+|really\s+)?({_VERBS})\b",
     rf"\b(is it|would it be|will it be)\s+(ok|okay|alright|all right|safe|fine|bad|better)\s+"
     rf"(to|if i|if we)\s+(just\s+)?({_VERBS})\b",
@@ -23,6 +29,14 @@ _PATTERNS = [
     r"\bshould (i|we)\s+(still\s+)?(take|get|have|use)\s+\S+.*\b(if|when|while|since|after|before)\b",
     r"\bwhat (dose|amount) should i\b",
     rf"\b(i|we) (should|could|must) (just\s+|still\s+)?({_VERBS})\b",
+    # asking the bot what it would do in the patient's place
+    r"\bif you were me\b|\bin my (shoes|position|place)\b|\bwhat would you do\b",
+    rf"\bwould you (\w+ )?({_VERBS}|take|have|get)\b",
+    rf"\b(do|would) you (think|say|recommend|advise|suggest) (that )?(i|we) ({_SHOULD}|need|({_VERBS}))\b",
+    r"\b(do i|do we) (really|still|actually) (need|have to)\b",
+    r"\bworth (continuing|taking|staying|keeping|starting|switching|stopping|carrying on)\b",
+    rf"^(its |it is |is it )?(ok|okay|alright|fine|safe) (to|if i) (just\s+)?({_VERBS})\b",
+    r"\bi (dont|do not) want (to take|to have|to get|the|my|another)\b.*\b(ok|okay|alright|fine|safe)\b",
 ]
 _COMPILED = [re.compile(p) for p in _PATTERNS]
 
