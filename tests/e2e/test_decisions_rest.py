@@ -23,6 +23,11 @@ DECISIONS = [
     "should I stop taking orserdu because of the nausea",
     "I am thinking about stopping ocrevus, should I",
     "should i still get my infusion if i have a cold sore",
+    # typed in a hurry, or asking what the bot would do
+    "shoud i stop taking ocrevus",
+    "would you stop ocrevus if you were me",
+    "can i put my ocrevus infusion off a month",
+    "is it worth continuing ocrevus",
 ]
 
 

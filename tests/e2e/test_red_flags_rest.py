@@ -14,6 +14,10 @@ import pytest
         ("i have a fever since my ocrevus dose", "same_day"),
         ("I want to end my life", "crisis"),
         ("I have chest pain", "emergency"),
+        # misspelt or in another word order
+        ("lips swolen after ocrevus", "emergency"),
+        ("burning up with fever", "same_day"),
+        ("thinking about ending it all", "crisis"),
     ],
 )
 def test_red_flag_is_answered_first(ask, message: str, level: str) -> None:
