@@ -75,6 +75,11 @@ def fine_tune(
     return {k: tuned.get(k, v) for k, v in encoder.w.items()}
 
 
+def soup(runs: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The element-wise mean of several fine-tuned weight sets of the same encoder."""
+    return {k: np.mean([run[k] for run in runs], axis=0, dtype=np.float32) for k in runs[0]}
+
+
 def _pad(batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     length = max(len(s) for s in batch)
     ids = np.zeros((len(batch), length), dtype=np.int32)

@@ -81,3 +81,14 @@ def test_without_fine_tuning_nothing_is_stored_and_the_published_weights_load(tm
     loaded = MiniLMFeaturizer.load(config, storage, resource, context)
     published = MiniLMEncoder.load()
     assert all(np.array_equal(published.w[k], loaded.encoder.w[k]) for k in published.w)
+
+
+def test_soup_is_the_mean_of_the_runs() -> None:
+    from bot.nlu.finetune import soup
+
+    a = {"w": np.array([1.0, 2.0], dtype=np.float32), "b": np.zeros(1, dtype=np.float32)}
+    b = {"w": np.array([3.0, 6.0], dtype=np.float32), "b": np.ones(1, dtype=np.float32)}
+    mixed = soup([a, b])
+    np.testing.assert_allclose(mixed["w"], [2.0, 4.0])
+    np.testing.assert_allclose(mixed["b"], [0.5])
+    assert soup([a])["w"] is not a["w"] and mixed["w"].dtype == np.float32
