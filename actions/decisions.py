@@ -15,7 +15,7 @@ _VERBS = (
     r"take double|take a double|take extra|take half|take it less|take it more|take it every other|"
     r"go without|do without|manage without|leave out|give up|hold off|wait until|wait till|wait another|"
     r"keep going|carry on|stay on|"
-    r"put (\w+ ){1,2}off|push (\w+ ){1,2}back|have (\w+ ){1,2}(later|earlier)|get (\w+ ){1,2}(later|earlier)"
+    r"put (\w+ ){1,4}off|push (\w+ ){1,4}back|have (\w+ ){1,3}(later|earlier)|get (\w+ ){1,3}(later|earlier)"
 )
 #: "should" as patients type it in a hurry
 _SHOULD = r"(should|shoud|shold|shuld|sould|shud|shld|shoudl)"

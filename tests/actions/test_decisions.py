@@ -31,6 +31,8 @@ DECISIONS = [
     "what would you do in my position",
     "should my daughter stop her medicine",
     "can i put my infusion off a month",
+    "can i put my ocrevus infusion off a month",
+    "could i push the next ocrevus dose back",
     "can i just not take the steroids",
 ]
 
