@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -132,6 +133,7 @@ def tokens(text: str) -> list[str]:
     return _NON_WORD.sub(" ", text).split()
 
 
+@lru_cache(maxsize=4096)
 def _stem(word: str) -> str:
     """A crude stem: "swelling", "swells" -> "swell"; "ending" -> "end"; "breathe" -> "breath"."""
     for suffix in ("ing", "ed", "s", "e"):
