@@ -197,3 +197,13 @@ def test_every_term_of_a_plus_pattern_must_be_in_the_same_clause(tmp_path) -> No
     assert [d.matched for d in matcher.detect("swollen lips")] == ["swollen lips"]
     assert matcher.detect("my face is fine. my ankle is swollen") == []
     assert matcher.detect("my lips are not swollen") == []
+
+
+def test_no_red_flag_lists_a_pattern_twice(matcher: RedFlagMatcher) -> None:
+    seen: set[tuple[str, object]] = set()
+    repeated = []
+    for pattern in matcher.patterns:
+        if (pattern.key, pattern.terms) in seen:
+            repeated.append(pattern.key)
+        seen.add((pattern.key, pattern.terms))
+    assert repeated == []
