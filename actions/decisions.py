@@ -18,9 +18,9 @@ _VERBS = (
     r"put (\w+ ){1,4}off|push (\w+ ){1,4}back|have (\w+ ){1,3}(later|earlier)|get (\w+ ){1,3}(later|earlier)"
 )
 #: "should" as patients type it in a hurry
-_SHOULD = r"(should|shoud|shold|shuld|sould|shud|shld|shoudl)"
+_SHOULD = r"should|shoud|shold|shuld|sould|shud|shld|shoudl"
 _PATTERNS = [
-    rf"\b({_SHOULD[1:-1]}|shall|could|can|may|must|would)\s+(i|we|my \w+)\s+"
+    rf"\b({_SHOULD}|shall|could|can|may|must|would)\s+(i|we|my \w+)\s+"
     rf"(just\s+|still\s+|really\s+)?({_VERBS})\b",
     rf"\b(is it|would it be|will it be)\s+(ok|okay|alright|all right|safe|fine|bad|better)\s+"
     rf"(to|if i|if we)\s+(just\s+)?({_VERBS})\b",
@@ -32,7 +32,7 @@ _PATTERNS = [
     # asking the bot what it would do in the patient's place
     r"\bif you were me\b|\bin my (shoes|position|place)\b|\bwhat would you do\b",
     rf"\bwould you (\w+ )?({_VERBS}|take|have|get)\b",
-    rf"\b(do|would) you (think|say|recommend|advise|suggest) (that )?(i|we) ({_SHOULD}|need|({_VERBS}))\b",
+    rf"\b(do|would) you (think|say|recommend|advise|suggest) (that )?(i|we) ({_SHOULD}|need|{_VERBS})\b",
     r"\b(do i|do we) (really|still|actually) (need|have to)\b",
     r"\bworth (continuing|taking|staying|keeping|starting|switching|stopping|carrying on)\b",
     rf"^(its |it is |is it )?(ok|okay|alright|fine|safe) (to|if i) (just\s+)?({_VERBS})\b",
