@@ -385,18 +385,14 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             return self._resource
         from bot.nlu.finetune import fine_tune, soup
 
-        seed = int(self._config["random_seed"])
+        texts = [str(m.get(TEXT)) for m in examples]
+        labels = [str(m.get(INTENT)) for m in examples]
+        rate, seed = float(self._config["fine_tune_learning_rate"]), int(self._config["random_seed"])
+        runs = range(max(1, int(self._config["fine_tune_runs"])))
         tuned = soup(
             [
-                fine_tune(
-                    self.encoder,
-                    [str(m.get(TEXT)) for m in examples],
-                    [str(m.get(INTENT)) for m in examples],
-                    epochs=epochs,
-                    learning_rate=float(self._config["fine_tune_learning_rate"]),
-                    seed=seed + run,
-                )
-                for run in range(max(1, int(self._config["fine_tune_runs"])))
+                fine_tune(self.encoder, texts, labels, epochs=epochs, learning_rate=rate, seed=seed + r)
+                for r in runs
             ]
         )
         with self._storage.write_to(self._resource) as directory:
