@@ -66,8 +66,7 @@ _RESOLVED = (
     "cleared up",
     "resolved",
     "no longer",
-    "anymore",
-    "any more",
+    "gone now",
     "got better",
     "better now",
     "before i started",
@@ -75,6 +74,12 @@ _RESOLVED = (
     "history of",
     "when i was a child",
     "as a child",
+    "when i was a kid",
+    "as a kid",
+    "as a teenager",
+    "got over",
+    "getting over",
+    "recovered from",
 )
 _HYPOTHETICAL_START = ("if", "what if", "in case", "suppose", "what happens if", "what should i do if")
 _QUESTION_START = {
@@ -107,7 +112,34 @@ _QUESTION_WORDS = {
     "make",
     "makes",
 }
-_CLAUSE_SPLIT = re.compile(r"[.!?;\n]+|,|\bbut\b|\bthough\b|\bhowever\b")
+#: words that make a question about someone ("is it normal that my eyes are yellow")
+_PERSONAL = {
+    "i",
+    "im",
+    "ive",
+    "id",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "us",
+    "husband",
+    "wife",
+    "partner",
+    "mum",
+    "mom",
+    "mother",
+    "dad",
+    "father",
+    "son",
+    "daughter",
+    "child",
+    "kid",
+    "baby",
+}
+# a full stop or comma between digits is a decimal ("38.5"), not the end of a clause
+_CLAUSE_SPLIT = re.compile(r"[!?;\n]+|(?<!\d)[.,]|[.,](?!\d)|\bbut\b|\bthough\b|\bhowever\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 NEGATION_WINDOW = 4
 
@@ -127,10 +159,37 @@ def parse_pattern(pattern: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
     return tuple(terms)
 
 
+#: chat shorthand, and a relative's symptoms told in the third person, read as the patient's
+#: own: "hubby says he doesnt want to live" -> "husband says i dont want to live"
+_SAME_WORD = {
+    "n": "and",
+    "w": "with",
+    "yday": "yesterday",
+    "yest": "yesterday",
+    "hubby": "husband",
+    "he": "i",
+    "she": "i",
+    "they": "i",
+    "hes": "im",
+    "shes": "im",
+    "theyre": "im",
+    "his": "my",
+    "her": "my",
+    "their": "my",
+    "him": "me",
+    "them": "me",
+    "himself": "myself",
+    "herself": "myself",
+    "themselves": "myself",
+    "doesnt": "dont",
+}
+
+
 def tokens(text: str) -> list[str]:
-    """Lowercase words with apostrophes dropped: "I can’t breathe" -> ['i', 'cant', 'breathe']."""
+    """Lowercase words with apostrophes dropped and shorthand read out:
+    "I can’t breathe" -> ['i', 'cant', 'breathe']; "fever n chills" -> ['fever', 'and', 'chills']."""
     text = text.lower().replace("’", "'").replace("'", "")
-    return _NON_WORD.sub(" ", text).split()
+    return [_SAME_WORD.get(w, w) for w in _NON_WORD.sub(" ", text).split()]
 
 
 @lru_cache(maxsize=4096)
@@ -145,11 +204,21 @@ def _stem(word: str) -> str:
 def _same_word(pattern_word: str, word: str) -> bool:
     if pattern_word == word or (len(word) >= 4 and _stem(pattern_word) == _stem(word)):
         return True
+    if len(word) >= 4 and _swapped(pattern_word, word):
+        return True
     return (
         len(pattern_word) >= 5
         and word[:1] == pattern_word[:1]
         and SequenceMatcher(None, pattern_word, word).ratio() >= 0.85
     )
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Two neighbouring letters typed the wrong way round: "pian" for "pain"."""
+    if len(a) != len(b) or a[:1] != b[:1]:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 class _GeneralFlag(Strict):
@@ -161,6 +230,7 @@ class _GeneralFlag(Strict):
 
 class _GeneralFile(Strict):
     red_flags: list[_GeneralFlag]
+    not_symptoms: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -202,9 +272,14 @@ class Detection:
 
 def load_general(path: Path = GENERAL_FILE) -> list[_GeneralFlag]:
     """The shared red flags; errors name the file and field."""
+    return load_general_file(path).red_flags
+
+
+def load_general_file(path: Path = GENERAL_FILE) -> _GeneralFile:
+    """The shared red flags and the phrases that are not symptoms; errors name the file and field."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return _GeneralFile.parse_obj(data).red_flags
+        return _GeneralFile.parse_obj(data)
     except (OSError, yaml.YAMLError) as exc:
         raise MonographError(str(path), [f"cannot read YAML: {exc}"]) from exc
     except ValidationError as exc:
@@ -216,8 +291,10 @@ def load_general(path: Path = GENERAL_FILE) -> list[_GeneralFlag]:
 class RedFlagMatcher:
     """Matches every red-flag pattern of every drug, plus the general ones, in a message."""
 
-    def __init__(self, patterns: list[FlagPattern]) -> None:
+    def __init__(self, patterns: list[FlagPattern], not_symptoms: list[str] | None = None) -> None:
         self.patterns = sorted(patterns, key=lambda p: -p.size)
+        #: phrases that use a symptom word in another sense ("a fit of giggles"), skipped
+        self.not_symptoms = [tuple(tokens(p)) for p in not_symptoms or [] if tokens(p)]
 
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase, general_path: Path = GENERAL_FILE) -> RedFlagMatcher:
@@ -227,22 +304,23 @@ class RedFlagMatcher:
             for flag in mono.red_flags
             for p in flag.patterns
         ]
+        general = load_general_file(general_path)
         patterns += [
             FlagPattern(GENERAL, flag.id, flag.urgency, flag.title, parse_pattern(p))
-            for flag in load_general(general_path)
+            for flag in general.red_flags
             for p in flag.patterns
         ]
-        return cls([p for p in patterns if p.terms])
+        return cls([p for p in patterns if p.terms], general.not_symptoms)
 
     def detect(self, text: str) -> list[Detection]:
         """Red flags in ``text``, most urgent first, one per drug and flag."""
         found: dict[str, Detection] = {}
         for clause in _CLAUSE_SPLIT.split(text.lower()):
-            words = tokens(clause)
+            words = _drop_phrases(tokens(clause), self.not_symptoms)
             if not words:
                 continue
             hypothetical = _is_hypothetical(words)
-            resolved = any(f" {r} " in f" {' '.join(words)} " for r in _RESOLVED)
+            resolved = _is_resolved(words)
             for pattern in self.patterns:
                 if pattern.key in found:
                     continue
@@ -323,13 +401,39 @@ def _find(pattern: tuple[str, ...], words: list[str]) -> int | None:
     return None
 
 
+def _drop_phrases(words: list[str], phrases: list[tuple[str, ...]]) -> list[str]:
+    """``words`` without any of ``phrases`` (exact words, in order)."""
+    for phrase in phrases:
+        n = len(phrase)
+        i = 0
+        while i + n <= len(words):
+            if tuple(words[i : i + n]) == phrase:
+                words = words[:i] + words[i + n :]
+            else:
+                i += 1
+    return words
+
+
+def _is_resolved(words: list[str]) -> bool:
+    """A past or resolved mention; "since last week" is still going on."""
+    text = f" {' '.join(words)} "
+    return any(f" {r} " in text and f" since {r} " not in text for r in _RESOLVED)
+
+
 def _negated(words: list[str], start: int) -> bool:
     before = words[max(0, start - NEGATION_WINDOW) : start]
     return any(w in _NEGATIONS for w in before)
 
 
 def _is_hypothetical(words: list[str]) -> bool:
+    """A question about a symptom in general, not a report of one: "can it cause chest pain",
+    "how long does blurred vision from eye drops last" (a question about nobody)."""
     text = " ".join(words)
     if any(text == h or text.startswith(h + " ") for h in _HYPOTHETICAL_START):
         return True
-    return words[0] in _QUESTION_START and any(w in _QUESTION_WORDS for w in words)
+    personal = any(w in _PERSONAL for w in words)
+    if " side effect" in f" {text}" and not personal:
+        return True
+    if words[0] not in _QUESTION_START:
+        return False
+    return any(w in _QUESTION_WORDS for w in words) or not personal
