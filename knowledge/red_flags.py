@@ -67,6 +67,8 @@ _RESOLVED = (
     "resolved",
     "no longer",
     "gone now",
+    "completely gone",
+    "all gone",
     "got better",
     "better now",
     "before i started",
@@ -80,6 +82,16 @@ _RESOLVED = (
     "got over",
     "getting over",
     "recovered from",
+    "back in",
+)
+#: a symptom named as something to watch for or read about, not as happening now
+_GENERAL_MENTION = (
+    "watch for",
+    "watch out for",
+    "look out for",
+    "what does that mean",
+    "in the leaflet",
+    "the leaflet says",
 )
 _HYPOTHETICAL_START = ("if", "what if", "in case", "suppose", "what happens if", "what should i do if")
 _QUESTION_START = {
@@ -415,9 +427,11 @@ def _drop_phrases(words: list[str], phrases: list[tuple[str, ...]]) -> list[str]
 
 
 def _is_resolved(words: list[str]) -> bool:
-    """A past or resolved mention; "since last week" is still going on."""
+    """A past or resolved mention; "since last week" and "worse than last week" still go on."""
     text = f" {' '.join(words)} "
-    return any(f" {r} " in text and f" since {r} " not in text for r in _RESOLVED)
+    return any(
+        f" {r} " in text and f" since {r} " not in text and f" than {r} " not in text for r in _RESOLVED
+    )
 
 
 def _negated(words: list[str], start: int) -> bool:
@@ -430,6 +444,8 @@ def _is_hypothetical(words: list[str]) -> bool:
     "how long does blurred vision from eye drops last" (a question about nobody)."""
     text = " ".join(words)
     if any(text == h or text.startswith(h + " ") for h in _HYPOTHETICAL_START):
+        return True
+    if any(f" {g} " in f" {text} " for g in _GENERAL_MENTION):
         return True
     personal = any(w in _PERSONAL for w in words)
     if " side effect" in f" {text}" and not personal:
