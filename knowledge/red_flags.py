@@ -78,6 +78,7 @@ _RESOLVED = (
     "as a child",
     "when i was a kid",
     "as a kid",
+    "as a baby",
     "as a teenager",
     "got over",
     "getting over",
@@ -91,7 +92,7 @@ _GENERAL_MENTION = (
     "look out for",
     "what does that mean",
     "in the leaflet",
-    "the leaflet says",
+    "leaflet says",
 )
 _HYPOTHETICAL_START = ("if", "what if", "in case", "suppose", "what happens if", "what should i do if")
 _QUESTION_START = {
@@ -149,6 +150,8 @@ _PERSONAL = {
     "child",
     "kid",
     "baby",
+    # "is it normal to feel dizzy after the infusion" asks about the writer
+    "normal",
 }
 # a full stop or comma between digits is a decimal ("38.5"), not the end of a clause
 _CLAUSE_SPLIT = re.compile(r"[!?;\n]+|(?<!\d)[.,]|[.,](?!\d)|\bbut\b|\bthough\b|\bhowever\b")
@@ -307,6 +310,19 @@ class RedFlagMatcher:
         self.patterns = sorted(patterns, key=lambda p: -p.size)
         #: phrases that use a symptom word in another sense ("a fit of giggles"), skipped
         self.not_symptoms = [tuple(tokens(p)) for p in not_symptoms or [] if tokens(p)]
+        self._vocabulary = frozenset(
+            w for p in self.patterns for term in p.terms for phrase in term for w in phrase
+        )
+        self._hits: dict[str, frozenset[str]] = {}
+
+    def _pattern_words(self, word: str) -> frozenset[str]:
+        """The pattern words that ``word`` stands for (itself, a misspelling, another ending)."""
+        hits = self._hits.get(word)
+        if hits is None:
+            if len(self._hits) > MAX_CACHED_WORDS:
+                self._hits.clear()
+            hits = self._hits[word] = frozenset(p for p in self._vocabulary if _same_word(p, word))
+        return hits
 
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase, general_path: Path = GENERAL_FILE) -> RedFlagMatcher:
@@ -333,10 +349,11 @@ class RedFlagMatcher:
                 continue
             hypothetical = _is_hypothetical(words)
             resolved = _is_resolved(words)
+            hits = [self._pattern_words(w) for w in words]
             for pattern in self.patterns:
                 if pattern.key in found:
                     continue
-                spans = _find_terms(pattern.terms, words)
+                spans = _find_terms(pattern.terms, words, hits)
                 if spans is None or any(_negated(words, start) for start, _ in spans):
                     continue
                 if pattern.urgency != "crisis" and (hypothetical or resolved):
@@ -376,16 +393,19 @@ _FILLERS = {
     "and",
 }
 MAX_FILLERS = 2
+#: words remembered with the pattern words they match (a cache, cleared when full)
+MAX_CACHED_WORDS = 50_000
 
 
 def _find_terms(
-    terms: tuple[tuple[tuple[str, ...], ...], ...], words: list[str]
+    terms: tuple[tuple[tuple[str, ...], ...], ...], words: list[str], hits: list[frozenset[str]]
 ) -> list[tuple[int, int]] | None:
-    """(start, end) of one phrase of every term in ``words``, or None when a term is missing."""
+    """(start, end) of one phrase of every term in ``words``, or None when a term is missing.
+    ``hits[i]`` holds the pattern words that ``words[i]`` matches."""
     spans = []
     for term in terms:
         for phrase in term:
-            start = _find(phrase, words)
+            start = _find(phrase, words, hits)
             if start is not None:
                 spans.append((start, start + len(phrase)))
                 break
@@ -394,17 +414,17 @@ def _find_terms(
     return spans
 
 
-def _find(pattern: tuple[str, ...], words: list[str]) -> int | None:
+def _find(pattern: tuple[str, ...], words: list[str], hits: list[frozenset[str]]) -> int | None:
     """Start of the first match of ``pattern`` in ``words``; up to two filler words may sit
     between the pattern's words."""
     for start in range(len(words)):
-        if not _same_word(pattern[0], words[start]):
+        if pattern[0] not in hits[start]:
             continue
         pos, skipped, ok = start + 1, 0, True
         for p in pattern[1:]:
-            while pos < len(words) and not _same_word(p, words[pos]) and words[pos] in _FILLERS:
+            while pos < len(words) and p not in hits[pos] and words[pos] in _FILLERS:
                 pos, skipped = pos + 1, skipped + 1
-            if pos >= len(words) or skipped > MAX_FILLERS or not _same_word(p, words[pos]):
+            if pos >= len(words) or skipped > MAX_FILLERS or p not in hits[pos]:
                 ok = False
                 break
             pos += 1

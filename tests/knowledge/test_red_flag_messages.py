@@ -4,14 +4,17 @@ quiet (questions about side effects, negations, past mentions, idioms)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from knowledge import KnowledgeBase
 from knowledge.red_flags import RedFlagMatcher
 
 MESSAGES = Path(__file__).parent / "red_flag_messages.tsv"
+TRAINING = Path(__file__).parents[2] / "data" / "nlu"
 
 #: the red flags that answer each category of the file (the same sign may be, say, an infusion
 #: reaction or an infection; either answer sends the patient to their physician today)
@@ -53,6 +56,13 @@ KNOWN_WRONG = {
     "vision was blurry for an hour after the eye drops at the optician, all fine now",
     "whole tummy is itchy and blotchy now, had the under the skin ocrevus 3 hrs ago",
     "sob on tabracta, new",
+    "been on the toilet constently since sunday, watery, and now some blood. sorry tmi",
+    "my wifes shaking and stiff and her eyes rolled bak, happening now",
+    "the film last night had a scene where someone had a seizure and it freaked me out lol, "
+    "anyway whats the dose for the injection",
+    "our deal with the insurance collapsed so how much does ocrevus cost out of pocket",
+    "stiff neck from sleeping funny on the hotel pillow, otherwise fine",
+    "i blacked out the wrong dates on the form by accident, can i still send it in",
 }
 
 
@@ -98,3 +108,43 @@ def test_the_file_is_labelled_and_large() -> None:
     assert len(labels) >= 600
     assert all(labels.count(category) >= 20 for category in ACCEPT)
     assert labels.count("none") >= 150
+
+
+#: training questions (not symptom reports) on which a red flag fires; each was read and judged
+#: a fair alarm (a symptom the writer has now) or a tolerable one. A new pattern that fires on
+#: another question shows up here.
+FLAGGED_TRAINING_QUESTIONS = {
+    "pregabalin blurred vision?",
+    "chest tightness after sumatriptan is that normal",
+    "my teenager is on fluoxetine, does it raise the risk of suicidal thoughts",
+    "how many nitroglycerin tablets can i take for chest pain",
+    "is it ok to get my dose if i have a fever today",
+    "can i take tramadol if i have seizures",
+    "clumsiness and vision changes could that be pml",
+    "pml signs weakness on one side confusion",
+    "headache after infusion is that normal side effect",
+    "lisinopril cough wont go away",
+    "my mom is 82 and just started donepezil, she seems more confused at night, "
+    "is that something the drug does",
+    "montelukast and behaviour changes in kids, how worried should i be",
+}
+
+
+def _training_questions() -> list[str]:
+    questions = []
+    for path in sorted(TRAINING.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if item.get("intent", "report_symptom") == "report_symptom":
+                continue
+            for line in str(item.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
+                    questions.append(text)
+    return questions
+
+
+def test_red_flags_stay_quiet_on_the_training_questions(matcher: RedFlagMatcher) -> None:
+    questions = _training_questions()
+    assert len(questions) > 3000
+    flagged = {q for q in questions if matcher.detect(q)}
+    assert flagged == FLAGGED_TRAINING_QUESTIONS
