@@ -49,14 +49,10 @@ _NEGATIONS = {
     "none",
     "nothing",
 }
+#: a time in the past, unless the clause says the sign goes on (``_ONGOING``)
+_PAST_TIME = ("last year", "last month", "last week", "years ago", "months ago", "weeks ago", "a year ago")
+_ONGOING = {"started", "starting", "began", "still", "keeps", "getting", "worse", "now"}
 _RESOLVED = (
-    "last year",
-    "last month",
-    "last week",
-    "years ago",
-    "months ago",
-    "weeks ago",
-    "a year ago",
     "in the past",
     "used to",
     "went away",
@@ -447,11 +443,15 @@ def _drop_phrases(words: list[str], phrases: list[tuple[str, ...]]) -> list[str]
 
 
 def _is_resolved(words: list[str]) -> bool:
-    """A past or resolved mention; "since last week" and "worse than last week" still go on."""
+    """A past or resolved mention. A time in the past does not count when the clause says the
+    sign goes on: "since last week", "worse than last week", "started 2 weeks ago"."""
     text = f" {' '.join(words)} "
-    return any(
-        f" {r} " in text and f" since {r} " not in text and f" than {r} " not in text for r in _RESOLVED
-    )
+    if any(f" {r} " in text for r in _RESOLVED):
+        return True
+    past = [t for t in _PAST_TIME if f" {t} " in text]
+    if any(f" since {t} " in text or f" than {t} " in text for t in past):
+        return False
+    return bool(past) and not any(w in _ONGOING for w in words)
 
 
 def _negated(words: list[str], start: int) -> bool:

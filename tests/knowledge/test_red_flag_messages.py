@@ -63,6 +63,17 @@ KNOWN_WRONG = {
     "our deal with the insurance collapsed so how much does ocrevus cost out of pocket",
     "stiff neck from sleeping funny on the hotel pillow, otherwise fine",
     "i blacked out the wrong dates on the form by accident, can i still send it in",
+    "feel sick and the room keeps tilting, only got home from the hospital drip 3 hours ago",
+    "Good evening, my mother had the injection under the skin at 2pm and the site and her whole "
+    "tummy are now red, hot and itchy, plus she has a headache. Should we be worried?",
+    "my wife has become a different person in the past month - laughing at odd things, no filter, "
+    "spending money like water. she's been on ocrelizumab since 2019",
+    "toilet looks like a crime scene after every poo and its all watery",
+    "Mi madda belly a run from Tuesday and it have blood inna it",
+    "i cant get my words out, they come out wrong, started all of a sudden at breakfast",
+    "call back my son is having a sees your right now what do I do",
+    "my friend on a forum said she got a rash after her infusion, is that common",
+    "the waiting room was so cold I was shivering lol, can i bring a blanket next time",
 }
 
 
