@@ -7,41 +7,155 @@ decision to the patient's physician. Deterministic word patterns, no model.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+#: words as patients type them in a hurry, read as the word they mean
+_SPELLING = {
+    "shoud": "should",
+    "shold": "should",
+    "shuld": "should",
+    "sould": "should",
+    "shud": "should",
+    "shld": "should",
+    "shoudl": "should",
+    "shoudn": "shouldn",
+    "u": "you",
+    "cn": "can",
+    "wether": "whether",
+    "wheather": "whether",
+    "whether": "whether",
+    "stoping": "stopping",
+    "thinkin": "thinking",
+    "reccomend": "recommend",
+    "recomend": "recommend",
+    "reccommend": "recommend",
+    "postpne": "postpone",
+    "cary": "carry",
+    "contine": "continue",
+    "continu": "continue",
+    "gonna": "going to",
+    "wanna": "want to",
+    "tryna": "trying to",
+    "pls": "please",
+    "plz": "please",
+}
+
+#: changing, stopping, delaying or going ahead with a treatment
 _VERBS = (
-    r"stop|skip|miss|delay|postpone|put off|push back|pause|quit|double|halve|cut|reduce|lower|increase|"
-    r"change|switch|come off|go off|get off|drop|cancel|take less|take more|take a break|take two|"
-    r"not take|not get|not have|keep taking|continue|restart|start|"
+    r"stop|skip|miss|delay|postpone|put off|push back|pause|quit|double|halve|half|cut|reduce|lower|increase|"
+    r"suspend|resume|refuse|take another|go down a dose|go up a dose|bring (\w+ ){0,3}forward|"
+    r"move (my|the|it|one|them|her|his)|go back to taking|going back on|"
+    r"take (a|some|\w+) (month|week|weeks|months|time) off|taking (a|some) \w+ off|have a break|"
+    r"change|switch|come off|go off|get off|drop|ditch|cancel|discontinue|take less|take more|"
+    r"take a break|take two|take 2|"
+    r"not take|not get|not have|keep taking|keep having|keep going|continue|restart|start|"
+    r"go back on|back on|"
     r"take double|take a double|take extra|take half|take it less|take it more|take it every other|"
+    r"take (it|them|(my|the|his|her) (\w+ ){1,2})((a few|\d+|two|three) (hours|hrs|hour) )?"
+    r"(late|early|now|later|earlier)|take my \w+ \d+ \w+ (late|early)|"
+    r"take (it|them|my \w+( \w+)?) every other|"
     r"go without|do without|manage without|leave out|give up|hold off|wait until|wait till|wait another|"
-    r"keep going|carry on|stay on|"
-    r"put (\w+ ){1,4}off|push (\w+ ){1,4}back|have (\w+ ){1,3}(later|earlier)|get (\w+ ){1,3}(later|earlier)"
+    r"carry on|stay on|go ahead|go for|still go(?! \w+ing)|still have(?! a few)|still get|still be on|"
+    r"still be getting|still be having|still be taking|have two|have 2|have double|"
+    r"leave (my \w+|it|them) at home|"
+    r"reschedule|stretch|space out|say no|agree to|"
+    r"put (\w+ ){1,4}off|push (\w+ ){1,4}back|have (\w+ ){1,3}(later|earlier|early|late)|"
+    r"get (\w+ ){1,3}(later|earlier|early|late)"
 )
-#: "should" as patients type it in a hurry
-_SHOULD = r"should|shoud|shold|shuld|sould|shud|shld|shoudl"
+_SUBJECT = r"(i|we|my \w+|he|she|they|me)"
+_OK = r"(ok|okay|alright|all right|safe|fine|bad|better|wise|sensible|smart|crazy|a mistake|acceptable)"
+#: asking the bot to approve or choose ("good idea?", "what would you pick")
+_ENDORSE = (
+    r"good idea|bad idea|agree|is that (ok|okay|alright|fine|acceptable|reasonable|wise|sensible|safe)|"
+    r"would that be|any reason (i|we|she|he) (shouldnt|should not)|unless you (tell|say)|"
+    r"do you think|what would you|would you (let|recommend|advise|suggest|pick|choose)|"
+    r"what should (i|we|she|he|they) do|tell me (if|whether)|advise (me )?(if|whether|as to)|"
+    r"straight answer|time to|would it be|does it make sense|is now the time|up to me|"
+    r"whether (i|we|she|he|to)|reasonable plan|smarter move|best option for me|for me \?|"
+    r"right choice|right decision|good plan|acceptable for me"
+)
+#: going to an infusion or taking a dose at all
+_HAVE_DOSE = (
+    r"(have|get|go for|go to|go ahead with) (my|the|her|his|their|this|next|a) "
+    r"(\w+ ){0,2}(infusion|dose|injection|treatment|appointment|appt|tablet|tablets|one)"
+)
 _PATTERNS = [
-    rf"\b({_SHOULD}|shall|could|can|may|must|would)\s+(i|we|my \w+)\s+"
-    rf"(just\s+|still\s+|really\s+)?({_VERBS})\b",
-    rf"\b(is it|would it be|will it be)\s+(ok|okay|alright|all right|safe|fine|bad|better)\s+"
-    rf"(to|if i|if we)\s+(just\s+)?({_VERBS})\b",
-    r"\b(do i|do we)\s+(have|need)\s+to\s+(keep|continue|take|get|stay)\b",
-    rf"\b(i want|i am going|im going|i plan|i am thinking|im thinking|thinking)\s+(to|about|of)\s+({_VERBS})",
+    rf"\b(is it|would it be|will it be|its|am i|is that) {_OK} (for me )?"
+    rf"(to|if i|if we|if she|if he)\s+(just\s+)?(\w+ )?({_VERBS})\b",
+    rf"\b(is it|its|am i|are we) {_OK} (for me )?(to|if i) (just )?{_HAVE_DOSE}\b",
+    r"\b(do i|do we)\s+(have|need)\s+to\s+(keep|continue|take|get|stay on)\b",
+    rf"\b(i|he|she|we|they|my \w+) (want|wants|am going|is going|are going|plan|plans|am planning|"
+    rf"is planning|am thinking|is thinking|am leaning|decided|have decided|am tempted)\s+"
+    rf"(to|about|of|towards)\s+({_VERBS})",
+    rf"\b(thinking|planning|leaning towards|going to|considering)\s+(to |about |of )?({_VERBS})",
     r"\bshould (i|we)\s+(still\s+)?(take|get|have|use)\s+\S+.*\b(if|when|while|since|after|before)\b",
     r"\bwhat (dose|amount) should i\b",
-    rf"\b(i|we) (should|could|must) (just\s+|still\s+)?({_VERBS})\b",
     # asking the bot what it would do in the patient's place
-    r"\bif you were me\b|\bin my (shoes|position|place)\b|\bwhat would you do\b",
+    r"\bif you were me\b|\bin my (shoes|position|place)\b|\bwhat would you (do|pick|choose)\b|"
+    r"\bif it was your\b|\bwhat should (i|we|she|he|they) do\b(?! if| with)|\bagree \?",
+    # choosing between two medicines: "ocrevus or tysabri for me?"
+    r"\bor \w+ for (me|her|him)\b",
+    # a fragment that is just the action and a question mark: "nausea so bad , skip tonights dose ?"
+    rf"(^|[,.!] )(still |just )?({_VERBS})\b[^.!?,]{{0,40}}\?",
+    # a change of plan put up for approval: "at midnight instead of 8pm , is that alright"
+    rf"\b(instead|rather than)\b.*\b({_ENDORSE}|alright|ok|okay)\b",
+    rf"\b({_ENDORSE}|alright|ok|okay)\b.*\b(instead|rather than)\b",
+    rf"^(ok|okay|safe|fine|alright) (for me )?to {_HAVE_DOSE}\b",
     rf"\bwould you (\w+ )?({_VERBS}|take|have|get)\b",
-    rf"\b(do|would) you (think|say|recommend|advise|suggest) (that )?(i|we) ({_SHOULD}|need|{_VERBS})\b",
-    r"\b(do i|do we) (really|still|actually) (need|have to)\b",
-    r"\bworth (continuing|taking|staying|keeping|starting|switching|stopping|carrying on)\b",
+    rf"\b(do|would) you (think|say|recommend|advise|suggest) (that )?{_SUBJECT} (should|need|{_VERBS})\b",
+    r"\b(decide|deciding|decision) (whether|if|between)\b|\byes or no\b|\bbetter for me\b",
+    r"\bwhich (one |\w+ )?should (i|we|she|he) (go for|choose|pick|take|have)\b",
+    r"\b(early|earlier) or (late|later)\b|\bor (hold|skip|leave|stop|pause) (it|them|off)\b",
+    r"\btake (\w+ ){1,4}or (skip|not|wait|leave|hold|miss|one|two|go)\b",
+    rf"(^|[,.!?] )(ok|okay|safe|fine|alright) (for me )?to (just )?(\w+ )?({_VERBS})\b",
+    r"\b(do i|do we) (really|still|actually|even) (need|have to)\b",
+    r"\bworth (\w+ )?(continuing|taking|staying|keeping|starting|switching|stopping|carrying on)\b",
     rf"^(its |it is |is it )?(ok|okay|alright|fine|safe) (to|if i) (just\s+)?({_VERBS})\b",
     r"\bi (dont|do not) want (to take|to have|to get|the|my|another)\b.*\b(ok|okay|alright|fine|safe)\b",
+    # two courses of action offered: "go ahead or cancel?", "take it now or skip it?"
+    rf"\b({_VERBS}|go(?= or)|go in (tomorrow|today|now|anyway)|take it now|have it|get it|get the|have the)\b"
+    rf"[^.!?]{{0,60}}\bor\b[^.!?]{{0,40}}"
+    rf"\b({_VERBS}|not|no|wait|skip|not go|rebook|bin)\b",
+    # a plan or an action, then a request to approve it: "come off it, good idea?"
+    rf"\b({_VERBS})\b.*\b({_ENDORSE})",
+    rf"\b({_ENDORSE})\b.*\b({_VERBS}|{_HAVE_DOSE})\b",
 ]
-_COMPILED = [re.compile(p) for p in _PATTERNS]
+
+
+#: "should i stop ...", "do i skip ...", "can she restart ...": a decision unless a question word
+#: comes shortly before ("how long do i stay on it", "when can i go back on it": facts)
+_MODAL_SUBJECT_VERB = [
+    rf"\b(should|shall|could|can|may|must|would|ought|am|is) {_SUBJECT} (\w+ ){{0,4}}?({_VERBS})\b",
+    rf"\b(do|does) {_SUBJECT} ((just|really|still|even) )?({_VERBS})\b",
+    rf"\b{_SUBJECT} (should|could|must|can) (just\s+|still\s+)?({_VERBS})\b",
+]
+_WH = {"how", "when", "where", "why", "what", "which", "who"}
+WH_WINDOW = 7
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+    return [re.compile(p) for p in _PATTERNS], [re.compile(p) for p in _MODAL_SUBJECT_VERB]
+
+
+def _asked_as_decision(norm: str, patterns: list[re.Pattern[str]]) -> bool:
+    for pattern in patterns:
+        for match in pattern.finditer(norm):
+            before = norm[: match.start()].split()[-WH_WINDOW:]
+            if not _WH.intersection(before):
+                return True
+    return False
+
+
+def _normalise(text: str) -> str:
+    """Lowercase words and punctuation marks, spaced: "Shoud I stop it?" -> "should i stop it ?"."""
+    text = text.lower().replace("’", "'").replace("'", "")
+    words = re.sub(r"[^a-z0-9?.!,]+", " ", re.sub(r"([?.!,])", r" \1 ", text)).split()
+    return " ".join(_SPELLING.get(w, w) for w in words)
 
 
 def asks_for_decision(text: str) -> bool:
     """True when the patient asks the bot to decide about their own treatment."""
-    norm = " ".join(text.lower().replace("’", "'").replace("'", "").split())
-    return any(p.search(norm) for p in _COMPILED)
+    norm = _normalise(text)
+    patterns, modal = _compiled()
+    return any(p.search(norm) for p in patterns) or _asked_as_decision(norm, modal)

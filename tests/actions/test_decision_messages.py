@@ -1,0 +1,58 @@
+"""Personal treatment decisions as patients type them (decision_messages.tsv): without
+"should", misspelt, asked for a relative, offered as two options or put up for approval; and
+the fact questions that look like them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from actions.decisions import asks_for_decision
+
+MESSAGES = Path(__file__).parent / "decision_messages.tsv"
+
+#: still answered wrongly, kept visible: each must keep failing until fixed (strict xfail)
+KNOWN_WRONG = {
+    "my father forgot his capmatinib yesterday evening. Give him that dose now with breakfast "
+    "plus the morning one?",
+    "I'm having a colonoscopy on Tuesday, do I need to come off orserdu before",
+    "My oncologist reduced my tabrecta to 300mg twice a day. Are there different strength tablets "
+    "or do I take more of the smaller ones?",
+    "my gf is on ocrevus and wants to come off it to get pregnant but not sure when, should she "
+    "stop now",
+}
+
+
+def _cases() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in MESSAGES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            set_name, label, message = line.split("\t")
+            if label != "ambiguous":
+                rows.append((set_name, label, message))
+    return rows
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize(
+    ("set_name", "label", "message"),
+    [
+        pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason="known miss"))
+        if case[2] in KNOWN_WRONG
+        else case
+        for case in CASES
+    ],
+    ids=[f"{c[0]}-{c[1]}-{c[2][:40]}" for c in CASES],
+)
+def test_message(set_name: str, label: str, message: str) -> None:
+    assert asks_for_decision(message) is (label == "decision")
+
+
+def test_the_file_is_labelled_and_large() -> None:
+    labels = [label for _, label, _ in CASES]
+    assert set(labels) == {"decision", "not_decision"}
+    assert labels.count("decision") >= 200
+    assert labels.count("not_decision") >= 150
