@@ -19,8 +19,7 @@ KNOWN_WRONG = {
     "I'm having a colonoscopy on Tuesday, do I need to come off orserdu before",
     "My oncologist reduced my tabrecta to 300mg twice a day. Are there different strength tablets "
     "or do I take more of the smaller ones?",
-    "my gf is on ocrevus and wants to come off it to get pregnant but not sure when, should she "
-    "stop now",
+    "my gf is on ocrevus and wants to come off it to get pregnant but not sure when, should she stop now",
 }
 
 
