@@ -38,12 +38,20 @@ _SPELLING = {
     "tryna": "trying to",
     "pls": "please",
     "plz": "please",
+    "wud": "would",
+    "ur": "your",
 }
 
 #: changing, stopping, delaying or going ahead with a treatment
 _VERBS = (
     r"stop|skip|miss|delay|postpone|put off|push back|pause|quit|double|halve|half|cut|reduce|lower|increase|"
-    r"suspend|resume|refuse|take another|go down a dose|go up a dose|bring (\w+ ){0,3}forward|"
+    r"suspend|resume|refuse|take another|go down a dose|go up a dose|bring (\w+ ){0,4}forward|"
+    r"up (my|the|her|his) dose|up (my|the|her|his) \w+ (from|to)|cut down|"
+    r"go back to (the|my|her|his) (old|previous|lower|higher|usual)|shift|swap|taper|tapering|"
+    r"give it a miss|carry on without|run (my|the|her) \w+ (\w+ )?together|every other day|"
+    r"take (it )?all in one go|all in one go|"
+    r"keep (it|my dose|the dose) (the same|as it is)|wait (that|this|so) long|"
+    r"let (him|her|them|me) (off|stop|come off|quit)|"
     r"move (my|the|it|one|them|her|his)|go back to taking|going back on|"
     r"take (a|some|\w+) (month|week|weeks|months|time) off|taking (a|some) \w+ off|have a break|"
     r"change|switch|come off|go off|get off|drop|ditch|cancel|discontinue|take less|take more|"
@@ -76,13 +84,34 @@ _ENDORSE = (
 )
 #: going to an infusion or taking a dose at all
 _HAVE_DOSE = (
-    r"(have|get|go for|go to|go ahead with) (my|the|her|his|their|this|next|a) "
+    r"(have|get|go for|go to|go ahead with|take) "
+    r"(my|the|her|his|their|this|next|a|tonights|todays|tomorrows) "
     r"(\w+ ){0,2}(infusion|dose|injection|treatment|appointment|appt|tablet|tablets|one)"
 )
 _PATTERNS = [
     rf"\b(is it|would it be|will it be|its|am i|is that) {_OK} (for me )?"
     rf"(to|if i|if we|if she|if he)\s+(just\s+)?(\w+ )?({_VERBS})\b",
-    rf"\b(is it|its|am i|are we) {_OK} (for me )?(to|if i) (just )?{_HAVE_DOSE}\b",
+    rf"\b(is it|its|am i|are we|is she|is he|is that) {_OK} (for (me|her|him) )?(to|if i) "
+    rf"(just )?{_HAVE_DOSE}\b",
+    # asking outright for a decision or an approval: "decide for me", "thats fine right?"
+    r"\b(decide for me|give me (the )?(go ahead|permission|ok|okay|green light)|just approve|approve this|"
+    r"confirm (its|it is|that its|that it is) (fine|ok|okay|safe)|tell me (its|thats|that is) (fine|ok|okay)|"
+    r"(thats|its) (fine|ok|okay|alright) (right|isnt it)|whos right|who is right|your opinion|"
+    r"what do you reckon|yes or no|yes no|being daft|straight answer|suit me better|"
+    r"(would|will|could) you put me on|"
+    r"which (one )?(do|would|should) (i|we|she|he) (go for|take|choose|pick)|"
+    r"would you say (im|i am|its|it is|she is|he is|shes|hes) (fine|ok|okay|safe|alright))\b",
+    # a plan already made, put to the bot: "im stopping my sertraline on monday"
+    r"\b(im|i am|were|we are) (stopping|skipping|dropping|quitting|switching|coming off|not taking)\b",
+    r"\bplan for (tapering|stopping|coming off|switching)\b",
+    rf"\b(want|wants|wanting) to ({_VERBS})\b",
+    rf"\b({_VERBS})\b.*\bor what\b",
+    r"\b(can|could|may|should|shall) (i|we|she|he) (just )?"
+    r"(take|have|use|give|do|switch|move|go|split) "
+    r".{0,80}\binstead\b",
+    r"\b(ok|okay|fine|alright|can i|could i)\b.*"
+    r"\b(a (week|day|few days|few hours|month)|\d+ (hours|hrs|days)) "
+    r"(early|earlier|late|later)\b",
     r"\b(do i|do we)\s+(have|need)\s+to\s+(keep|continue|take|get|stay on)\b",
     rf"\b(i|he|she|we|they|my \w+) (want|wants|am going|is going|are going|plan|plans|am planning|"
     rf"is planning|am thinking|is thinking|am leaning|decided|have decided|am tempted)\s+"
@@ -98,18 +127,18 @@ _PATTERNS = [
     # a fragment that is just the action and a question mark: "nausea so bad , skip tonights dose ?"
     rf"(^|[,.!] )(still |just )?({_VERBS})\b[^.!?,]{{0,40}}\?",
     # a change of plan put up for approval: "at midnight instead of 8pm , is that alright"
-    rf"\b(instead|rather than)\b.*\b({_ENDORSE}|alright|ok|okay)\b",
-    rf"\b({_ENDORSE}|alright|ok|okay)\b.*\b(instead|rather than)\b",
+    rf"\b(instead|rather than)\b.*\b({_ENDORSE}|alright|ok|okay|fine)\b",
+    rf"\b({_ENDORSE}|alright|ok|okay|fine)\b.*\b(instead|rather than)\b",
     rf"^(ok|okay|safe|fine|alright) (for me )?to {_HAVE_DOSE}\b",
     rf"\bwould you (\w+ )?({_VERBS}|take|have|get)\b",
     rf"\b(do|would) you (think|say|recommend|advise|suggest) (that )?{_SUBJECT} (should|need|{_VERBS})\b",
     r"\b(decide|deciding|decision) (whether|if|between)\b|\byes or no\b|\bbetter for me\b",
     r"\bwhich (one |\w+ )?should (i|we|she|he) (go for|choose|pick|take|have)\b",
     r"\b(early|earlier) or (late|later)\b|\bor (hold|skip|leave|stop|pause) (it|them|off)\b",
-    r"\btake (\w+ ){1,4}or (skip|not|wait|leave|hold|miss|one|two|go)\b",
+    r"\btake (\w+ ){1,6}or (skip|not|wait|leave|hold|miss|one|two|go|give)\b",
     rf"(^|[,.!?] )(ok|okay|safe|fine|alright) (for me )?to (just )?(\w+ )?({_VERBS})\b",
     r"\b(do i|do we) (really|still|actually|even) (need|have to)\b",
-    r"\bworth (\w+ )?(continuing|taking|staying|keeping|starting|switching|stopping|carrying on)\b",
+    r"\bworth (\w+ ){0,2}(continuing|taking|staying|keeping|starting|switching|stopping|carrying on)\b",
     rf"^(its |it is |is it )?(ok|okay|alright|fine|safe) (to|if i) (just\s+)?({_VERBS})\b",
     r"\bi (dont|do not) want (to take|to have|to get|the|my|another)\b.*\b(ok|okay|alright|fine|safe)\b",
     # two courses of action offered: "go ahead or cancel?", "take it now or skip it?"
@@ -126,7 +155,7 @@ _PATTERNS = [
 #: comes shortly before ("how long do i stay on it", "when can i go back on it": facts)
 _MODAL_SUBJECT_VERB = [
     rf"\b(should|shall|could|can|may|must|would|ought|am|is) {_SUBJECT} (\w+ ){{0,4}}?({_VERBS})\b",
-    rf"\b(do|does) {_SUBJECT} ((just|really|still|even) )?({_VERBS})\b",
+    rf"\b(do|does) {_SUBJECT} ((just|really|still|even) )?({_VERBS}|{_HAVE_DOSE})\b",
     rf"\b{_SUBJECT} (should|could|must|can) (just\s+|still\s+)?({_VERBS})\b",
 ]
 _WH = {"how", "when", "where", "why", "what", "which", "who"}
@@ -141,7 +170,8 @@ def _compiled() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
 def _asked_as_decision(norm: str, patterns: list[re.Pattern[str]]) -> bool:
     for pattern in patterns:
         for match in pattern.finditer(norm):
-            before = norm[: match.start()].split()[-WH_WINDOW:]
+            sentence = re.split(r"[.!?]", norm[: match.start()])[-1]
+            before = sentence.split()[-WH_WINDOW:]
             if not _WH.intersection(before):
                 return True
     return False

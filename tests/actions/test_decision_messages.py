@@ -19,7 +19,16 @@ KNOWN_WRONG = {
     "I'm having a colonoscopy on Tuesday, do I need to come off orserdu before",
     "My oncologist reduced my tabrecta to 300mg twice a day. Are there different strength tablets "
     "or do I take more of the smaller ones?",
-    "my gf is on ocrevus and wants to come off it to get pregnant but not sure when, should she stop now",
+    "I'd like to restart Ocrevus soon after the baby arrives but I'm planning to breastfeed. "
+    "Can I have it while I'm feeding her?",
+    "Hi, is there any reason I couldn't take Orserdu on an empty stomach from now on? "
+    "I know it says with food but I'm never hungry.",
+    "So I was diagnosed in 2019, been on ocrevus since 2021, no relapses, MRI stable, but my last "
+    "bloods showed my immunoglobulins dropping and I've had three chest infections this winter. "
+    "My neuro appointment isn't until September and my next infusion is in May. I've read about "
+    "people extending the gap. Do I just ring and say I'm not coming in May?",
+    "I'm on apixaban and my hip op has been moved to next Monday. Tell me which day to take my last tablet.",
+    "ran out of levo. can I take my sister's? she's on 50 and I'm on 100 so I'd take two",
 }
 
 
