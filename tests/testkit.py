@@ -1,10 +1,15 @@
-"""Helpers shared by the test suites: headless Debian chromium and a switchable TCP proxy."""
+"""Helpers shared by the test suites: headless Debian chromium, a switchable TCP proxy and the
+labelled message tables (set<TAB>label<TAB>message)."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.localbot import free_port
 
@@ -77,3 +82,25 @@ class TcpProxy:
             for sock in (source, target):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+def labelled_messages(path: Path) -> list[tuple[str, str, str]]:
+    """The scored lines of a message table: (set, label, message); `ambiguous` lines are left out."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            set_name, label, message = line.split("\t")
+            if label != "ambiguous":
+                rows.append((set_name, label, message))
+    return rows
+
+
+def message_params(cases: list[tuple[str, str, str]], known_wrong: set[str]) -> list[Any]:
+    """pytest parameters for ``cases``; those in ``known_wrong`` are strict xfail, so a fix shows."""
+    strict = pytest.mark.xfail(strict=True, reason="known miss")
+    return [
+        pytest.param(
+            *case, marks=strict if case[2] in known_wrong else (), id=f"{case[0]}-{case[1]}-{case[2][:40]}"
+        )
+        for case in cases
+    ]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from actions.decisions import asks_for_decision
+from testkit import labelled_messages, message_params
 
 MESSAGES = Path(__file__).parent / "decision_messages.tsv"
 
@@ -32,29 +33,10 @@ KNOWN_WRONG = {
 }
 
 
-def _cases() -> list[tuple[str, str, str]]:
-    rows = []
-    for line in MESSAGES.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            set_name, label, message = line.split("\t")
-            if label != "ambiguous":
-                rows.append((set_name, label, message))
-    return rows
+CASES = labelled_messages(MESSAGES)
 
 
-CASES = _cases()
-
-
-@pytest.mark.parametrize(
-    ("set_name", "label", "message"),
-    [
-        pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason="known miss"))
-        if case[2] in KNOWN_WRONG
-        else case
-        for case in CASES
-    ],
-    ids=[f"{c[0]}-{c[1]}-{c[2][:40]}" for c in CASES],
-)
+@pytest.mark.parametrize(("set_name", "label", "message"), message_params(CASES, KNOWN_WRONG))
 def test_message(set_name: str, label: str, message: str) -> None:
     assert asks_for_decision(message) is (label == "decision")
 

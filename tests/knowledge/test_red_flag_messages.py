@@ -4,14 +4,14 @@ quiet (questions about side effects, negations, past mentions, idioms)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bot.nlu.evaluate import load_own
 from knowledge import KnowledgeBase
 from knowledge.red_flags import RedFlagMatcher
+from testkit import labelled_messages, message_params
 
 MESSAGES = Path(__file__).parent / "red_flag_messages.tsv"
 TRAINING = Path(__file__).parents[2] / "data" / "nlu"
@@ -77,17 +77,7 @@ KNOWN_WRONG = {
 }
 
 
-def _cases() -> list[tuple[str, str, str]]:
-    rows = []
-    for line in MESSAGES.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            set_name, label, message = line.split("\t")
-            if label != "ambiguous":
-                rows.append((set_name, label, message))
-    return rows
-
-
-CASES = _cases()
+CASES = labelled_messages(MESSAGES)
 
 
 @pytest.fixture(scope="module")
@@ -95,16 +85,7 @@ def matcher() -> RedFlagMatcher:
     return RedFlagMatcher.from_knowledge(KnowledgeBase.load())
 
 
-@pytest.mark.parametrize(
-    ("set_name", "label", "message"),
-    [
-        pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason="known miss"))
-        if case[2] in KNOWN_WRONG
-        else case
-        for case in CASES
-    ],
-    ids=[f"{c[0]}-{c[1]}-{c[2][:40]}" for c in CASES],
-)
+@pytest.mark.parametrize(("set_name", "label", "message"), message_params(CASES, KNOWN_WRONG))
 def test_message(matcher: RedFlagMatcher, set_name: str, label: str, message: str) -> None:
     found = {d.key for d in matcher.detect(message)}
     if label == "none":
@@ -142,16 +123,7 @@ FLAGGED_TRAINING_QUESTIONS = {
 
 
 def _training_questions() -> list[str]:
-    questions = []
-    for path in sorted(TRAINING.glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if item.get("intent", "report_symptom") == "report_symptom":
-                continue
-            for line in str(item.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
-                    text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
-                    questions.append(text)
-    return questions
+    return [e.text for e in load_own(TRAINING) if e.intent != "report_symptom"]
 
 
 def test_red_flags_stay_quiet_on_the_training_questions(matcher: RedFlagMatcher) -> None:
