@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.nlu.evaluate import load_own
+from bot.nlu.red_flag_detector import RedFlagDetector
 from knowledge import KnowledgeBase
 from knowledge.red_flags import RedFlagMatcher
 from testkit import labelled_messages, message_params
@@ -69,11 +70,18 @@ KNOWN_WRONG = {
     "my wife has become a different person in the past month - laughing at odd things, no filter, "
     "spending money like water. she's been on ocrelizumab since 2019",
     "toilet looks like a crime scene after every poo and its all watery",
-    "Mi madda belly a run from Tuesday and it have blood inna it",
     "i cant get my words out, they come out wrong, started all of a sudden at breakfast",
     "call back my son is having a sees your right now what do I do",
     "my friend on a forum said she got a rash after her infusion, is that common",
     "the waiting room was so cold I was shivering lol, can i bring a blanket next time",
+    # set 6
+    "tickle in my throat that wont stop coughing, started during todays infusion",
+    "totally drained, cant eat a thing, feel sick constantly for a week now, on orserdu",
+    "on tabrecta and i cant walk to the end of the garden without gasping",
+    "our dog had a fit last night so i missed your call, can we rebook",
+    "watched greys anatomy and a guy collapsed from an allergic reaction, is that realistic with ocrevus?",
+    "my cat is wheezing, vet appt tomorrow. unrelated - when is my refill due",
+    "someone had a fit on a tv show and my daughter asked if mummy's medicine does that",
 }
 
 
@@ -86,8 +94,10 @@ def matcher() -> RedFlagMatcher:
 
 
 @pytest.mark.parametrize(("set_name", "label", "message"), message_params(CASES, KNOWN_WRONG))
-def test_message(matcher: RedFlagMatcher, set_name: str, label: str, message: str) -> None:
-    found = {d.key for d in matcher.detect(message)}
+def test_message(red_flag_detector: RedFlagDetector, set_name: str, label: str, message: str) -> None:
+    """What the bot finds: the patterns, and the similarity check (tests/conftest.py)."""
+    (found_flags,) = red_flag_detector.detect([message])
+    found = {d.key for d in found_flags}
     if label == "none":
         assert found == set(), f"false alarm {sorted(found)} for {message!r}"
     else:
