@@ -18,6 +18,8 @@ import pytest
         ("lips swolen after ocrevus", "emergency"),
         ("burning up with fever", "same_day"),
         ("thinking about ending it all", "crisis"),
+        # in words no pattern covers: the sentence-similarity check (bot/nlu/red_flag_similarity.py)
+        ("nobody would notice if i disappeared for good", "crisis"),
     ],
 )
 def test_red_flag_is_answered_first(ask, message: str, level: str) -> None:
@@ -35,7 +37,14 @@ def test_red_flag_is_answered_first(ask, message: str, level: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["I have no fever, how often is the infusion?", "I had trouble breathing last year"]
+    "message",
+    [
+        "I have no fever, how often is the infusion?",
+        "I had trouble breathing last year",
+        # close in words to the self-harm examples, but everyday
+        "thanks, that's all for today, goodbye",
+        "how do i get a refill",
+    ],
 )
 def test_negated_or_past_mentions_get_a_normal_answer(ask, message: str) -> None:
     replies = ask(message)
