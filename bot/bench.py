@@ -1,6 +1,7 @@
 """`make bench`: how fast the parts a patient waits for are, measured, not asserted in tests.
 
-Knowledge-base load, fact selection and red-flag matching in-process, then the REST
+Knowledge-base load, fact selection, red-flag matching and the self-harm similarity check
+in-process (the eight questions one at a time, per call), then the REST
 round trip of real questions against a running bot (started if none answers on :5005),
 with the resident memory of the Rasa and action servers. Writes reports/bench.json.
 """
@@ -45,6 +46,7 @@ def _timed(fn: Any, repeat: int) -> dict[str, float]:
 
 
 def bench_in_process() -> dict[str, Any]:
+    from bot.nlu.red_flag_detector import RedFlagDetector
     from knowledge import KnowledgeBase, select
     from knowledge.red_flags import RedFlagMatcher
 
@@ -54,12 +56,16 @@ def bench_in_process() -> dict[str, Any]:
         kb.monographs["ocrelizumab"] if "ocrelizumab" in kb.monographs else next(iter(kb.monographs.values()))
     )
     matcher = RedFlagMatcher.from_knowledge(kb)
+    similarity = RedFlagDetector({}).similarity
+    assert similarity is not None
     return {
         "knowledge_base_load": kb_time,
         "select_side_effects": _timed(
             lambda: select(mono, "side_effects", "how common are infusion reactions"), 200
         ),
         "red_flag_detect": _timed(lambda: [matcher.detect(q) for q in QUESTIONS], 100),
+        # without the training questions' embeddings (one more 5,500 x 384 product a message)
+        "red_flag_similarity": _timed(lambda: [similarity.detect([q]) for q in QUESTIONS], 20),
     }
 
 
