@@ -87,7 +87,7 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
             with model_storage.read_from(resource) as directory:
                 bank = np.load(directory / cls.BANK_FILE)["vectors"].astype(np.float32)
         except (ValueError, FileNotFoundError, KeyError):
-            bank = None  # similarity off when trained, or an older model
+            bank = None  # trained with similarity off, or an older model: the patterns alone
         detector = cls(config, model_storage, resource, bank)
         detector.detect(["hello"])
         return detector
@@ -100,7 +100,9 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
 
     @property
     def similarity(self) -> RedFlagSimilarity | None:
-        if self._similarity is None and self._config["similarity"]:
+        """The similarity check, only with the training questions' embeddings: its margin was
+        calibrated with them, and without them it fires on farewells ("bye")."""
+        if self._similarity is None and self._config["similarity"] and self._bank is not None:
             from bot.nlu.embeddings import MiniLMEncoder
             from bot.nlu.red_flag_similarity import RedFlagSimilarity
 
@@ -156,8 +158,7 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
 
         hits = self.detect_patterns(texts)
         kept = sorted({t for t, found in zip(texts, hits, strict=True) if not _urgent(found)})
-        encoder = self.similarity.encoder if self.similarity is not None else MiniLMEncoder.load()
-        return encoder.encode(kept)
+        return MiniLMEncoder.load().encode(kept)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Red flags are never annotated in training data: nothing to add."""

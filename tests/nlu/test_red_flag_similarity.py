@@ -96,3 +96,11 @@ def test_quiet_on_held_out_questions_and_goodbyes(red_flag_detector: RedFlagDete
     ]
     assert len(questions) > 500
     assert _added_by_similarity(red_flag_detector, questions + everyday) == {}
+
+
+def test_without_the_training_questions_only_the_patterns_count() -> None:
+    """An older model, or one trained with the check off, has no training-question embeddings:
+    the check is then off, since its margin was calibrated with them."""
+    detector = RedFlagDetector({})
+    assert detector.similarity is None
+    assert detector.detect(["nobody would notice if i disappeared for good", "bye"]) == [[], []]
