@@ -55,7 +55,7 @@ _VERBS = (
     r"move (my|the|it|one|them|her|his)|go back to taking|going back on|"
     r"take (a|some|\w+) (month|week|weeks|months|time) off|taking (a|some) \w+ off|have a break|"
     r"change|switch|come off|go off|get off|drop|ditch|cancel|discontinue|take less|take more|"
-    r"take a break|take two|take 2|"
+    r"take a (\w+ )?break|taking a (\w+ )?break|have a (\w+ )?break|having a (\w+ )?break|take two|take 2|"
     r"not take|not get|not have|keep taking|keep having|keep going|continue|restart|start|"
     r"go back on|back on|"
     r"take double|take a double|take extra|take half|take it less|take it more|take it every other|"
@@ -63,6 +63,7 @@ _VERBS = (
     r"(late|early|now|later|earlier)|take my \w+ \d+ \w+ (late|early)|"
     r"take (it|them|my \w+( \w+)?) every other|"
     r"go without|do without|manage without|leave out|give up|hold off|wait until|wait till|wait another|"
+    r"go back up|go back down|go up to|go down to|going ahead|proceed|"
     r"carry on|stay on|go ahead|go for|still go(?! \w+ing)|still have(?! a few)|still get|still be on|"
     r"still be getting|still be having|still be taking|have two|have 2|have double|"
     r"leave (my \w+|it|them) at home|"
@@ -71,7 +72,10 @@ _VERBS = (
     r"get (\w+ ){1,3}(later|earlier|early|late)"
 )
 _SUBJECT = r"(i|we|my \w+|he|she|they|me)"
-_OK = r"(ok|okay|alright|all right|safe|fine|bad|better|wise|sensible|smart|crazy|a mistake|acceptable)"
+_OK = (
+    r"(ok|okay|alright|all right|safe|fine|cool|bad|better|wise|unwise|sensible|smart|crazy|a mistake|"
+    r"acceptable|a bad idea|risky)"
+)
 #: asking the bot to approve or choose ("good idea?", "what would you pick")
 _ENDORSE = (
     r"good idea|bad idea|agree|is that (ok|okay|alright|fine|acceptable|reasonable|wise|sensible|safe)|"
@@ -80,18 +84,19 @@ _ENDORSE = (
     r"what should (i|we|she|he|they) do|tell me (if|whether)|advise (me )?(if|whether|as to)|"
     r"straight answer|time to|would it be|does it make sense|is now the time|up to me|"
     r"whether (i|we|she|he|to)|reasonable plan|smarter move|best option for me|for me \?|"
-    r"right choice|right decision|good plan|acceptable for me"
+    r"right choice|right decision|good plan|acceptable for me|(alright|ok|okay|fine) (with|by) you|"
+    r"sounds? (good|ok|okay|alright|fine|sensible)|any reason (i|we|she|he) (cant|can not|cannot)"
 )
 #: going to an infusion or taking a dose at all
 _HAVE_DOSE = (
     r"(have|get|go for|go to|go ahead with|take) "
     r"(my|the|her|his|their|this|next|a|tonights|todays|tomorrows) "
-    r"(\w+ ){0,2}(infusion|dose|injection|treatment|appointment|appt|tablet|tablets|one)"
+    r"(\w+ ){0,2}(infusion|dose|injection|treatment|appointment|appt|tablet|tablets|one|jab|booster|shot)"
 )
 _PATTERNS = [
     rf"\b(is it|would it be|will it be|its|am i|is that) {_OK} (for me )?"
     rf"(to|if i|if we|if she|if he)\s+(just\s+)?(\w+ )?({_VERBS})\b",
-    rf"\b(is it|its|am i|are we|is she|is he|is that) {_OK} (for (me|her|him) )?(to|if i) "
+    rf"\b(is it|its|am i|are we|is she|is he|is that) (still )?{_OK} (for (me|her|him) )?(to|if i) "
     rf"(just )?{_HAVE_DOSE}\b",
     # asking outright for a decision or an approval: "decide for me", "thats fine right?"
     r"\b(decide for me|give me (the )?(go ahead|permission|ok|okay|green light)|just approve|approve this|"
@@ -110,7 +115,7 @@ _PATTERNS = [
     r"(take|have|use|give|do|switch|move|go|split) "
     r".{0,80}\binstead\b",
     r"\b(ok|okay|fine|alright|can i|could i)\b.*"
-    r"\b(a (week|day|few days|few hours|month)|\d+ (hours|hrs|days)) "
+    r"\b(a (week|day|few days|few hours|month)|(\d+|two|three|a couple of) (hours|hrs|days|weeks|months)) "
     r"(early|earlier|late|later)\b",
     r"\b(do i|do we)\s+(have|need)\s+to\s+(keep|continue|take|get|stay on)\b",
     rf"\b(i|he|she|we|they|my \w+) (want|wants|am going|is going|are going|plan|plans|am planning|"
@@ -122,6 +127,22 @@ _PATTERNS = [
     # asking the bot what it would do in the patient's place
     r"\bif you were me\b|\bin my (shoes|position|place)\b|\bwhat would you (do|pick|choose)\b|"
     r"\bif it was your\b|\bwhat should (i|we|she|he|they) do\b(?! if| with)|\bagree \?",
+    # more ways of asking for approval: "would it hurt to leave out", "can i get away with",
+    # "do i need to bother with", "just say if i can", "like booked?", "better off leaving it"
+    r"\bwould it (hurt|harm|matter|be a problem) (to|if (i|we|she|he))\b|\bget away with\b|"
+    r"\b(need|have) to bother (with|taking|having|getting)\b|"
+    r"\b(tell me|say|let me know) (if|whether) (i|we|she|he) (can|should|could)\b|"
+    r"\b(like|as) (booked|planned|scheduled|arranged) \?|"
+    r"\bbetter off (leaving|waiting|skipping|stopping|delaying|holding|putting|not)\b|"
+    r"\b(ok|okay|fine|safe|alright) to use (them|it|\w+) up\b|"
+    r"\b(is it|its) time (i|we|she|he) (came|come|stopped|stop|switched|quit|went)\b",
+    rf"\b(is it|would it be|will it be|am i) (still )?{_OK} (for me )?(to|if i) "
+    rf".{{0,60}}\b(instead|rather than)\b",
+    rf"\b(is it|would it be|will it be|am i) (still )?{_OK} (for (me|her|him) )?to (have|get) "
+    rf"((my|the|her|his) \w+|it|them) (while|if|with|despite|after|before|when)\b",
+    rf"\b(id|i would) rather\b.*\b({_ENDORSE}|ok|okay|alright|fine)\b",
+    r"\b(infuse|proceed|go ahead|have it|get it|take it|go in)\b[^.!?]{0,60}\bor not\b",
+    r"\b(can|could|may) (i|we|she|he) (take|give|have) (\w+ ){0,4}only (on|in|at|once|every)\b",
     # choosing between two medicines: "ocrevus or tysabri for me?"
     r"\bor \w+ for (me|her|him)\b",
     # a fragment that is just the action and a question mark: "nausea so bad , skip tonights dose ?"

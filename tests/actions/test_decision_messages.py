@@ -30,6 +30,9 @@ KNOWN_WRONG = {
     "people extending the gap. Do I just ring and say I'm not coming in May?",
     "I'm on apixaban and my hip op has been moved to next Monday. Tell me which day to take my last tablet.",
     "ran out of levo. can I take my sister's? she's on 50 and I'm on 100 so I'd take two",
+    # set 4
+    "Can I have my covid booster on the same day as my Ocrevus?",
+    "My nurse said we're switching me to the under-the-skin version next time. How long does that take?",
 }
 
 
