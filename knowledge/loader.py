@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from knowledge.errors import MonographError
 from knowledge.schema import Fact, Monograph
 
 MONOGRAPH_DIR = Path(__file__).parent / "monographs"
+M = TypeVar("M", bound=BaseModel)
 
 
 def _field_path(loc: Iterable[Any]) -> str:
@@ -58,8 +59,8 @@ def _cross_check(mono: Monograph, stem: str) -> list[str]:
     return problems
 
 
-def load_monograph(path: Path) -> Monograph:
-    """Load and validate one file; raise MonographError naming every bad field."""
+def read_checked(path: Path, model: type[M]) -> M:
+    """Read a YAML file into ``model``; raise MonographError naming every bad field."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -67,10 +68,15 @@ def load_monograph(path: Path) -> Monograph:
     if not isinstance(raw, dict):
         raise MonographError(str(path), ["(file): must be a mapping of fields"])
     try:
-        mono = Monograph.parse_obj(raw)
+        return model.parse_obj(raw)
     except ValidationError as exc:
         problems = [f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise MonographError(str(path), problems) from exc
+
+
+def load_monograph(path: Path) -> Monograph:
+    """Load and validate one file; raise MonographError naming every bad field."""
+    mono = read_checked(path, Monograph)
     problems = _cross_check(mono, path.stem)
     if problems:
         raise MonographError(str(path), problems)

@@ -16,11 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import ValidationError
-
 from knowledge.base import KnowledgeBase
-from knowledge.errors import MonographError
+from knowledge.loader import read_checked
 from knowledge.schema import Strict
 
 GENERAL_FILE = Path(__file__).parent / "general_red_flags.yml"
@@ -292,15 +289,7 @@ def load_general(path: Path = GENERAL_FILE) -> list[_GeneralFlag]:
 
 def load_general_file(path: Path = GENERAL_FILE) -> _GeneralFile:
     """The shared red flags and the phrases that are not symptoms; errors name the file and field."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return _GeneralFile.parse_obj(data)
-    except (OSError, yaml.YAMLError) as exc:
-        raise MonographError(str(path), [f"cannot read YAML: {exc}"]) from exc
-    except ValidationError as exc:
-        raise MonographError(
-            str(path), [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        ) from exc
+    return read_checked(path, _GeneralFile)
 
 
 class RedFlagMatcher:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
-from pydantic import ValidationError, validator
+from pydantic import validator
 
 from bot.nlu.embeddings import MiniLMEncoder
 from knowledge.errors import MonographError
+from knowledge.loader import read_checked
 from knowledge.red_flags import GENERAL, Detection, load_general
 from knowledge.schema import Strict
 
@@ -52,14 +52,7 @@ class _ExamplesFile(Strict):
 
 def load_examples(path: Path = EXAMPLES_FILE) -> _ExamplesFile:
     """The examples file, checked: every flag is a general red flag; errors name the field."""
-    try:
-        data = _ExamplesFile.parse_obj(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise MonographError(str(path), [f"cannot read YAML: {exc}"]) from exc
-    except ValidationError as exc:
-        raise MonographError(
-            str(path), [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        ) from exc
+    data = read_checked(path, _ExamplesFile)
     known = {flag.id for flag in load_general()}
     unknown = [
         f"flags.{flag.id}: not in general_red_flags.yml" for flag in data.flags if flag.id not in known

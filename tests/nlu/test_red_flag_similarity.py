@@ -47,7 +47,7 @@ def test_unknown_flag_and_missing_field_are_named(tmp_path: Path) -> None:
     with pytest.raises(MonographError, match="flags.nonsense"):
         load_examples(bad)
     bad.write_text(f"flags:\n  - id: self_harm\n{lists}")
-    with pytest.raises(MonographError, match=r"flags\.0\.margin"):
+    with pytest.raises(MonographError, match=r"flags\[0\]\.margin"):
         load_examples(bad)
     assert EXAMPLES_FILE.exists()
 
