@@ -19,7 +19,7 @@ WIDGET    := bot/web/static/widget/widget.js
 WIDGET_IN := widget/package.json widget/package-lock.json widget/build.mjs $(wildcard widget/src/*)
 NPM_STAMP := widget/node_modules/.installed
 
-.PHONY: help setup run test unit validate core-test e2e lint typecheck eval conversations bench browser widget screenshot clean
+.PHONY: help setup run test unit validate core-test e2e lint typecheck eval calibrate-fallback conversations bench browser widget screenshot clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on :5005, actions on :5055"
@@ -103,6 +103,10 @@ e2e: setup browser
 # intent accuracy and macro F1 on tests/nlu and ../shared/eval (reports/eval/)
 eval: setup
 	source scripts/env.sh && $(PY) -m bot.nlu.evaluate
+
+# the FallbackClassifier thresholds from tests/nlu/test_hard.yml (docs/fallback-calibration.md)
+calibrate-fallback: setup
+	source scripts/env.sh && $(PY) -m bot.nlu.fallback_calibration
 
 # latency and memory of the parts a patient waits for (reports/bench.json)
 bench: setup

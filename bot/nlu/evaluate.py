@@ -2,8 +2,9 @@
 
 Test sets: the project's own held-out NLU test set (tests/nlu/test_nlu.yml, never trained
 on), the same messages with seeded misspellings (robustness to typing errors), a held-out set
-of short consumer-style questions about many medicines (tests/nlu/test_consumer.yml) and
-MedicationQA's real consumer questions (../shared/eval, evaluation only: read at run time,
+of short consumer-style questions about many medicines (tests/nlu/test_consumer.yml), one of
+long, messy consumer questions and fragments that should be asked again (tests/nlu/test_hard.yml)
+and MedicationQA's real consumer questions (../shared/eval, evaluation only: read at run time,
 never copied). Writes JSON reports and confusion-matrix PNGs under reports/eval/ and prints
 a short table.
 """
@@ -21,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 OWN_TEST_SET = ROOT / "tests" / "nlu" / "test_nlu.yml"
 CONSUMER_TEST_SET = ROOT / "tests" / "nlu" / "test_consumer.yml"
+HARD_TEST_SET = ROOT / "tests" / "nlu" / "test_hard.yml"
 MEDICATIONQA = ROOT.parent / "shared" / "eval" / "medicationqa_dev.jsonl"
 
 
@@ -180,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "own_test_set": own,
         "own_test_set_misspelt": [Example(misspell(e.text), e.intent) for e in own],
         "consumer_style_set": load_own(CONSUMER_TEST_SET),
+        "hard_consumer_set": load_own(HARD_TEST_SET),
     }
     if MEDICATIONQA.exists():
         sets["medicationqa_dev"] = load_medicationqa()

@@ -58,7 +58,7 @@ def test_no_training_example_is_a_close_paraphrase_of_an_evaluation_question() -
     assert not close, "training examples too close to evaluation questions:\n" + "\n".join(close)
 
 
-@pytest.mark.parametrize("test_set", ["test_nlu.yml", "test_consumer.yml"])
+@pytest.mark.parametrize("test_set", ["test_nlu.yml", "test_consumer.yml", "test_hard.yml"])
 def test_own_held_out_sets_share_no_example_with_the_training_data(test_set: str) -> None:
     held_out = {
         _norm(line)
