@@ -34,7 +34,8 @@ def test_the_threshold_moves_to_where_answers_stop_being_more_often_right() -> N
     rows = [Ranked("ask_dosing", "ask_dosing", 0.9, 0.05)] * 10
     rows += [Ranked("ask_dosing", "ask_dosing", 0.32, 0.1)]
     rows += [Ranked("ask_dosing", "ask_storage", 0.32, 0.1)] * 2
-    rows += [Ranked("ask_dosing", "ask_dosing", 0.52, 0.1)] * 3 + [Ranked("ask_dosing", "ask_storage", 0.52, 0.1)]
+    rows += [Ranked("ask_dosing", "ask_dosing", 0.52, 0.1)] * 3
+    rows += [Ranked("ask_dosing", "ask_storage", 0.52, 0.1)]
     best = choose(grid(rows))
     assert best.threshold == 0.50  # answers at 0.52 (3 right, 1 wrong) kept, those at 0.32 not
     assert (best.right, best.wrong) == (13, 1)
