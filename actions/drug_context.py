@@ -41,6 +41,31 @@ _SUBJECT_REFERENCES = re.compile(
 )
 #: entity values that are chat noise, not side effects ("ppl", "u")
 _NOT_EFFECTS = {"u", "ur", "ppl", "people", "you", "it", "me", "my", "i", "the", "a", "get", "make", "have"}
+#: the question's own words, not an effect: "ocrevus side efects" names no side effect
+_GENERIC_WORDS = (
+    "effect",
+    "effects",
+    "sideeffect",
+    "sideeffects",
+    "sideaffects",
+    "affects",
+    "reaction",
+    "reactions",
+    "side",
+)
+
+
+def _is_generic(value: str) -> bool:
+    """True for the words of the question itself ("side effects", "efects", "side affects"),
+    spelt right or with one letter missing."""
+    word = "".join(ch for ch in value.lower() if ch.isalpha())
+    return any(
+        word == g
+        or (
+            len(g) >= 6 and len(word) == len(g) - 1 and any(g[:i] + g[i + 1 :] == word for i in range(len(g)))
+        )
+        for g in _GENERIC_WORDS
+    )
 
 
 def companion_drugs(message: dict[str, Any], names: list[str]) -> list[str]:
@@ -62,7 +87,7 @@ def side_effect_mentions(message: dict[str, Any]) -> list[str]:
         if ent.get("entity") != "side_effect":
             continue
         value = str(ent.get("value") or "").strip()
-        if len(value) < 3 or value.lower() in _NOT_EFFECTS:
+        if len(value) < 3 or value.lower() in _NOT_EFFECTS or _is_generic(value):
             continue
         start, end = ent.get("start"), ent.get("end")
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):

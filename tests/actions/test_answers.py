@@ -275,6 +275,25 @@ async def test_topic_missing_from_a_monograph_is_said_honestly(run_action) -> No
     assert "OCREVUS" not in body and "JC virus" not in body
 
 
+def test_the_words_side_effects_misspelt_are_not_an_effect() -> None:
+    """A retrained DIET tagged "efects" in "ocrevus side efects", and the bot said the label
+    "does not list efects as a side effect"."""
+    from actions.drug_context import side_effect_mentions
+
+    for text, value in [
+        ("ocrevus side efects", "efects"),
+        ("ocrevus side affects", "side affects"),
+        ("tabrecta sideefects", "sideefects"),
+        ("does it have effects on the liver", "effects"),
+    ]:
+        start = text.index(value)
+        entity = {"entity": "side_effect", "value": value, "start": start, "end": start + len(value)}
+        assert side_effect_mentions({"text": text, "entities": [entity]}) == []
+    text = "does ocrevus cause hair loss"
+    entity = {"entity": "side_effect", "value": "hair loss", "start": 19, "end": 28}
+    assert side_effect_mentions({"text": text, "entities": [entity]}) == ["hair loss"]
+
+
 async def test_overlapping_effect_fragments_are_one_unlisted_effect(run_action) -> None:
     text = "will ocrevus make my hair fall out"
     tracker_entities = [("drug", "ocrevus")]
