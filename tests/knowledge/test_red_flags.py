@@ -151,6 +151,18 @@ MESSY_CASES = [
     ("i'm not feeling suicidal", None, ""),
     ("how do i know if i'm having an allergic reaction", None, ""),
     ("i'm confused about how often to take it", None, ""),
+    # everyday messages the first set-8 patterns ("enough saved up", "hope i dont make it", "so i
+    # dont wake up", "its goodbye", ...) answered with the crisis line
+    ("i have enough saved up for the copay, how much is ocrevus", None, ""),
+    ("who should my family call if something happens to me tonight after the infusion", None, ""),
+    ("will the morphine help my mum go peacefully in the hospice", None, ""),
+    ("how high is the car park barrier for my wheelchair van", None, ""),
+    ("im not planning on making it to the pharmacy before it closes", None, ""),
+    ("i hope i dont make it worse by going to the gym", None, ""),
+    ("im on prednisone but not for much longer thankfully", None, ""),
+    ("should i take my painkiller before bed so i dont wake up in pain", None, ""),
+    ("ok thats all, its goodbye from me", None, ""),
+    ("i hope i dont wake up with a rash tomorrow", None, ""),
 ]
 
 
