@@ -12,7 +12,8 @@ MODEL     := models/current.tar.gz
 MINILM    := build/minilm/model.safetensors
 MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
 TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(MINILM) \
-             bot/nlu/embeddings.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/entity_merger.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_similarity.py bot/nlu/red_flag_policy.py
+             bot/nlu/embeddings.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/entity_merger.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py \
+             $(wildcard patient_text/*.py) patient_text/triage.yml $(wildcard patient_text/triage_corpus/*.tsv)
 
 CHROMIUM  := /usr/bin/chromium
 WIDGET    := bot/web/static/widget/widget.js
@@ -81,11 +82,11 @@ run: setup
 test: setup browser lint typecheck validate unit core-test e2e conversations
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check knowledge actions bot tests
-	$(VENV)/bin/ruff format --check knowledge actions bot tests
+	$(VENV)/bin/ruff check knowledge actions bot patient_text tests
+	$(VENV)/bin/ruff format --check knowledge actions bot patient_text tests
 
 typecheck: $(INSTALLED)
-	$(VENV)/bin/mypy knowledge actions bot
+	$(VENV)/bin/mypy knowledge actions bot patient_text
 
 validate: setup
 	source scripts/env.sh && $(PY) -m knowledge validate

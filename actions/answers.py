@@ -11,12 +11,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.compose import answer_text
-from actions.decisions import asks_for_decision
 from actions.drug_context import DrugContext, entity_values, resolve_drug, side_effect_mentions
 from actions.handoff import form_answer_events
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
 from knowledge import Monograph, Selection, select
+from patient_text.safety import decision_requested
 
 #: entity types whose values can pick a sub-topic (e.g. "pregnant", "hepatitis B")
 TERM_ENTITIES = ("side_effect", "condition", "population", "vaccine", "drug")
@@ -79,7 +79,7 @@ class AnswerAction(Action, abc.ABC):
             dispatcher.utter_message(text=phrase("disclaimer"))
             return events
         intro = phrase(self.intro_template or f"intro_{self.topic}", drug_name=drug_name)
-        decision = asks_for_decision(str(message.get("text") or ""))
+        decision = decision_requested(str(message.get("text") or ""), entity_values(message, "triage"))
         if decision:
             intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro
         text = answer_text(mono, selection, intro)

@@ -1,4 +1,8 @@
-"""The urgent answer to a red flag: what to do now, why (from the label), a person, disclaimer."""
+"""The urgent answer to a red flag: what to do now, why (from the label), a person, disclaimer.
+
+The reason is named only when a pattern of the shared list or of the conversation's drug found
+it; the learned triage's flags (``general/triage_*``) and other drugs' flags set how urgent the
+answer is but name nothing, so no fact of another drug is ever shown."""
 
 from __future__ import annotations
 
@@ -14,6 +18,10 @@ from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
 from knowledge import Monograph, cite
 from knowledge.red_flags import GENERAL, URGENCY_ORDER, load_general
+from patient_text.safety import decision_requested
+
+#: levels whose answer names the reason ("what you describe (chest pain) can be ...")
+NAMED_LEVELS = {"emergency", "same_day"}
 
 
 @lru_cache(maxsize=1)
@@ -47,16 +55,21 @@ class ActionRedFlag(Action):
             return []
         context = resolve_drug(knowledge_base(), message, tracker.get_slot("drug"))
         mono = context.monograph
-        # the conversation's drug and the shared list explain the flag; other drugs' entries
-        # only tell how urgent it is, so no fact of another drug is ever shown
         own = [f for f in flags if f[0] in (GENERAL, mono.id if mono else "")]
-        shown = own or flags
         level = min((f[2] for f in flags), key=URGENCY_ORDER.__getitem__)
-        concerns = ", ".join(dict.fromkeys(f[3].lower() for f in shown))
+        named = [f for f in own if f[2] == level and not f[1].startswith("triage_")]
+        # the drug's own entry names it more precisely than the shared one
+        named = [f for f in named if f[0] != GENERAL] or named
+        concerns = ", ".join(dict.fromkeys(f[3].lower() for f in named))
+        template = (
+            f"red_flag_{level}" if concerns or level not in NAMED_LEVELS else f"red_flag_{level}_unnamed"
+        )
         dispatcher.utter_message(
-            text=phrase(f"red_flag_{level}", concerns=concerns),
+            text=phrase(template, concerns=concerns),
             json_message={"urgent": True, "level": level, "red_flags": [f"{f[0]}/{f[1]}" for f in flags]},
         )
+        if decision_requested(str(message.get("text") or ""), entity_values(message, "triage")):
+            dispatcher.utter_message(text=phrase("red_flag_decision"))
         if mono is not None:
             why = _why_lines(mono, [f[1] for f in own if f[0] == mono.id])
             if why:

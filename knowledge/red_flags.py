@@ -22,7 +22,7 @@ from knowledge.schema import Strict
 
 GENERAL_FILE = Path(__file__).parent / "general_red_flags.yml"
 GENERAL = "general"
-URGENCY_ORDER = {"crisis": 0, "emergency": 1, "same_day": 2}
+URGENCY_ORDER = {"poisoning": 0, "crisis": 1, "emergency": 2, "same_day": 3}
 
 _NEGATIONS = {
     "no",
@@ -236,7 +236,7 @@ def _swapped(a: str, b: str) -> bool:
 class _GeneralFlag(Strict):
     id: str
     title: str
-    urgency: Literal["emergency", "same_day", "crisis"]
+    urgency: Literal["emergency", "same_day", "crisis", "poisoning"]
     patterns: list[str]
 
 

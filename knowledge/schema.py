@@ -135,7 +135,7 @@ class RedFlag(Strict):
 
     id: str
     title: str
-    urgency: Literal["emergency", "same_day", "crisis"]
+    urgency: Literal["emergency", "same_day", "crisis", "poisoning"]
     patterns: List[str] = Field(..., min_items=1)
     facts: List[Fact] = Field(..., min_items=1)
 

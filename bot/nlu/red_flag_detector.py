@@ -1,67 +1,63 @@
-"""Rasa NLU component: marks red-flag symptoms in every message as ``red_flag`` entities.
+"""Rasa NLU component: the safety reading of every message, whatever the intent.
 
-Runs on every message whatever the intent; the RedFlagPolicy then answers it first.
-The entity value is ``<drug id>/<flag id>`` (``general/...`` for the shared list). The word
-patterns come first; when they find no emergency or crisis, the sentence-similarity check
-(bot/nlu/red_flag_similarity.py, thoughts of self-harm told in other words) may add one.
-Training stores the embeddings of the training questions, which the similarity check uses as
-look-alikes: whatever the bot is trained to answer is, by construction, not a crisis.
+Two readers, both from the text package: the word patterns (few, precise: the monographs'
+``red_flags`` and knowledge/general_red_flags.yml) and the learned triage
+(patient_text/triage.py: emergency, urgent, crisis, poisoning, decision, calm), trained at
+`rasa train` on patient_text/triage_corpus plus the bot's own training questions as calm
+messages. Each red flag becomes a ``red_flag`` entity ``<drug id>/<flag id>`` (the triage's
+own are ``general/triage_<label>``, which name no reason); a personal treatment decision
+becomes a ``triage`` entity ``decision``. The RedFlagPolicy answers red flags first.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge import KnowledgeBase
-from knowledge.red_flags import URGENCY_ORDER, Detection, RedFlagMatcher
-
-if TYPE_CHECKING:
-    from bot.nlu.red_flag_similarity import RedFlagSimilarity
+from patient_text import triage
+from patient_text.safety import SafetyReader, Verdict, calm_training_questions
 
 ENTITY = "red_flag"
-#: urgencies after which the similarity check is not asked (the patient is already sent on)
-_ALREADY_URGENT = {"emergency", "crisis"}
-
-
-def _urgent(detections: list[Detection]) -> bool:
-    return any(d.urgency in _ALREADY_URGENT for d in detections)
+TRIAGE_ENTITY = "triage"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class RedFlagDetector(GraphComponent, EntityExtractorMixin):
-    """Adds one ``red_flag`` entity per red flag found in the message text."""
+    """Adds one ``red_flag`` entity per red flag, and a ``triage`` entity for a decision."""
 
-    BANK_FILE = "training_questions.npz"
+    MODEL_FILE = "triage.pkl"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # similarity: also look for red flags told in other words (knowledge/red_flag_examples.yml)
-        return {"similarity": True}
+        # triage: the learned reader beside the patterns (off: the patterns alone)
+        return {"triage": True}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The corpus and its settings are files outside the training data: `rasa train`
+        refits the triage when they change."""
+        return triage.fingerprint()
 
     def __init__(
         self,
         config: dict[str, Any],
         model_storage: ModelStorage | None = None,
         resource: Resource | None = None,
-        bank: np.ndarray | None = None,
+        model: triage.TriageModel | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
-        #: embeddings of the training questions (look-alikes for the similarity check)
-        self._bank = bank
-        self._matcher: RedFlagMatcher | None = None
-        self._similarity: RedFlagSimilarity | None = None
+        self.reader = SafetyReader(model if self._config["triage"] else None)
 
     @classmethod
     def create(
@@ -82,84 +78,57 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> RedFlagDetector:
-        """At server start: build the matcher and embed the examples, so no patient waits for it."""
+        """At server start: load the triage, build the matcher and warm up, so no patient waits."""
         try:
             with model_storage.read_from(resource) as directory:
-                bank = np.load(directory / cls.BANK_FILE)["vectors"].astype(np.float32)
+                model = triage.TriageModel.load(Path(directory) / cls.MODEL_FILE)
         except (ValueError, FileNotFoundError, KeyError):
-            bank = None  # trained with similarity off, or an older model: the patterns alone
-        detector = cls(config, model_storage, resource, bank)
-        detector.detect(["hello"])
+            model = None  # trained with the triage off, or an older model: the patterns alone
+        detector = cls(config, model_storage, resource, model)
+        detector.reader.read(["hello"])
         return detector
 
-    @property
-    def matcher(self) -> RedFlagMatcher:
-        if self._matcher is None:
-            self._matcher = RedFlagMatcher.from_knowledge(KnowledgeBase.load())
-        return self._matcher
-
-    @property
-    def similarity(self) -> RedFlagSimilarity | None:
-        """The similarity check, only with the training questions' embeddings: its margin was
-        calibrated with them, and without them it fires on farewells ("bye")."""
-        if self._similarity is None and self._config["similarity"] and self._bank is not None:
-            from bot.nlu.embeddings import MiniLMEncoder
-            from bot.nlu.red_flag_similarity import RedFlagSimilarity
-
-            self._similarity = RedFlagSimilarity(MiniLMEncoder.load(), bank=self._bank)
-        return self._similarity
-
-    def detect_patterns(self, texts: list[str]) -> list[list[Detection]]:
-        """Per text, the red flags of the word patterns alone."""
-        return [self.matcher.detect(text) for text in texts]
-
-    def detect(self, texts: list[str]) -> list[list[Detection]]:
-        """Per text, the patterns' red flags, most urgent first; the similarity check's too when
-        the patterns found no emergency or crisis."""
-        found = self.detect_patterns(texts)
-        ask = [i for i, hits in enumerate(found) if not _urgent(hits)]
-        if self.similarity is not None and ask:
-            for i, more in zip(ask, self.similarity.detect([texts[i] for i in ask]), strict=True):
-                found[i] = sorted([*found[i], *more], key=lambda d: URGENCY_ORDER[d.urgency])
-        return found
-
     def process(self, messages: list[Message]) -> list[Message]:
-        """Append red-flag entities to each message."""
+        """Append red-flag and decision entities to each message."""
         todo = [(m, str(m.get(TEXT) or "")) for m in messages]
         todo = [(m, text) for m, text in todo if text and not text.startswith("/")]
-        for (message, text), detections in zip(todo, self.detect([t for _, t in todo]), strict=True):
-            found = [
-                {
-                    "entity": ENTITY,
-                    "value": det.key,
-                    "start": 0,
-                    "end": len(text),
-                    "confidence_entity": 1.0,
-                    "extractor": self.__class__.__name__,
-                }
-                for det in detections
-            ]
+        for (message, text), verdict in zip(todo, self.reader.read([t for _, t in todo]), strict=True):
+            found = _entities(verdict, len(text), self.__class__.__name__)
             if found:
                 message.set(ENTITIES, [*message.get(ENTITIES, []), *found], add_to_output=True)
         return messages
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Store the embedded training questions, the similarity check's look-alikes."""
+        """Fit the triage on its corpus and the training questions (as calm messages)."""
         assert self._storage is not None and self._resource is not None
-        if self._config["similarity"]:
-            texts = [str(m.get(TEXT)) for m in training_data.intent_examples if m.get(TEXT)]
+        if self._config["triage"]:
+            questions = [
+                (str(m.get(TEXT)), str(m.get(INTENT) or ""))
+                for m in training_data.intent_examples
+                if m.get(TEXT)
+            ]
+            model = self.reader.fit(calm_training_questions(questions))
             with self._storage.write_to(self._resource) as directory:
-                np.savez(directory / self.BANK_FILE, vectors=self.embed_look_alikes(texts).astype(np.float16))
+                model.save(Path(directory) / self.MODEL_FILE)
         return self._resource
-
-    def embed_look_alikes(self, texts: list[str]) -> np.ndarray:
-        """The embeddings of ``texts`` on which no pattern finds an emergency or crisis."""
-        from bot.nlu.embeddings import MiniLMEncoder
-
-        hits = self.detect_patterns(texts)
-        kept = sorted({t for t, found in zip(texts, hits, strict=True) if not _urgent(found)})
-        return MiniLMEncoder.load().encode(kept)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Red flags are never annotated in training data: nothing to add."""
         return training_data
+
+
+def _entities(verdict: Verdict, length: int, extractor: str) -> list[dict[str, Any]]:
+    def entity(name: str, value: str, confidence: float = 1.0) -> dict[str, Any]:
+        return {
+            "entity": name,
+            "value": value,
+            "start": 0,
+            "end": length,
+            "confidence_entity": confidence,
+            "extractor": extractor,
+        }
+
+    found = [entity(ENTITY, det.key) for det in verdict.red_flags]
+    if verdict.decision:
+        found.append(entity(TRIAGE_ENTITY, triage.DECISION))
+    return found

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.decisions import asks_for_decision
+from patient_text.decisions import asks_for_decision
 from testkit import labelled_messages, message_params
 
 MESSAGES = Path(__file__).parent / "decision_messages.tsv"

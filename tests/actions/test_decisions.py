@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.decisions import asks_for_decision
+from patient_text.decisions import asks_for_decision
 
 DECISIONS = [
     "should i stop ocrevus",
