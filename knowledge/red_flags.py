@@ -81,6 +81,18 @@ _RESOLVED = (
     "getting over",
     "recovered from",
     "back in",
+    # told as over: "nothing since", "was fine after five minutes"
+    "nothing since",
+    "none since",
+    "not since",
+    "fine since",
+    "fine ever since",
+    "ok since",
+    "fine after",
+    "ok after",
+    "okay after",
+    "sorted it",
+    "recovered",
 )
 #: a symptom named as something to watch for or read about, not as happening now
 _GENERAL_MENTION = (

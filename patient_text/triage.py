@@ -67,6 +67,7 @@ class Settings:
 
     C: float
     alarm_threshold: float
+    sentence_alarm_threshold: float
     decision_threshold: float
     poisoning_topics: tuple[str, ...]
     training_question_weight: float
@@ -79,6 +80,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> Settings:
         return Settings(
             C=float(raw["C"]),
             alarm_threshold=float(raw["alarm_threshold"]),
+            sentence_alarm_threshold=float(raw["sentence_alarm_threshold"]),
             decision_threshold=float(raw["decision_threshold"]),
             poisoning_topics=tuple(str(t) for t in raw["poisoning_topics"]),
             training_question_weight=float(raw["training_question_weight"]),
@@ -185,6 +187,7 @@ class TriageModel:
     coef: np.ndarray
     intercept: np.ndarray
     alarm_threshold: float
+    sentence_alarm_threshold: float
     decision_threshold: float
 
     @classmethod
@@ -208,6 +211,7 @@ class TriageModel:
             clf.coef_[order].astype(np.float32),
             clf.intercept_[order].astype(np.float32),
             settings.alarm_threshold,
+            settings.sentence_alarm_threshold,
             settings.decision_threshold,
         )
 
@@ -216,7 +220,10 @@ class TriageModel:
 
     @classmethod
     def load(cls, path: Path) -> TriageModel:
-        model = pickle.loads(path.read_bytes())
+        try:
+            model = pickle.loads(path.read_bytes())
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as err:
+            raise ValueError(f"{path}: not a triage model ({err})") from err
         if not isinstance(model, cls):
             raise ValueError(f"{path}: not a triage model")
         return model
@@ -241,8 +248,12 @@ class TriageModel:
             dec, calm = part_probs[:, col[DECISION]], part_probs[:, col[CALM]]
             ratio = np.where(dec >= DECISION_FLOOR, dec / (dec + calm + 1e-9), 0.0)
             scores["decision_vs_calm"] = float(ratio.max())
-        if scores["alarm"] >= self.alarm_threshold:
-            row = part_probs[int(np.argmax(alarm_sum))]
+        # the whole message at the alarm threshold; a sentence alone, out of its context, must
+        # be clearer ("mine are all done already" is nothing; "i cant breathe" is)
+        thresholds = np.full(len(alarm_sum), self.sentence_alarm_threshold)
+        thresholds[0] = self.alarm_threshold
+        if (alarm_sum >= thresholds).any():
+            row = part_probs[int(np.argmax(alarm_sum - thresholds))]
             best = max((a for a in ALARMS if a in col), key=lambda a: (row[col[a]], -ALARMS.index(a)))
             return Triage(best, scores)
         if DECISION in col and scores[DECISION] >= self.decision_threshold:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
 
 from bot.localbot import LocalBot, start_bot
@@ -26,11 +25,13 @@ def local_bot() -> Iterator[LocalBot]:
 
 @pytest.fixture(scope="session")
 def red_flag_detector() -> RedFlagDetector:
-    """The bot's red-flag detector as `rasa train` builds it: the patterns, and the similarity
-    check with every training question as a look-alike (stored as float16, as in the model)."""
+    """The bot's safety reader as `rasa train` builds it: the patterns, and the triage trained
+    on its corpus with the training questions as calm messages (about two minutes)."""
     from bot.nlu.evaluate import load_own
     from bot.nlu.red_flag_detector import RedFlagDetector
+    from patient_text.safety import calm_training_questions
 
-    texts = [e.text for e in load_own(Path(__file__).parents[1] / "data" / "nlu")]
-    bank = RedFlagDetector({}).embed_look_alikes(texts).astype(np.float16).astype(np.float32)
-    return RedFlagDetector({}, bank=bank)
+    detector = RedFlagDetector({})
+    questions = [(e.text, e.intent) for e in load_own(Path(__file__).parents[1] / "data" / "nlu")]
+    detector.reader.fit(calm_training_questions(questions))
+    return detector

@@ -1,10 +1,11 @@
-"""Spotting personal treatment decisions: the many ways patients ask the bot to decide."""
+"""Spotting personal treatment decisions: the many ways patients ask the bot to decide, read by
+the whole safety reader (triage and decision patterns)."""
 
 from __future__ import annotations
 
 import pytest
 
-from patient_text.decisions import asks_for_decision
+from bot.nlu.red_flag_detector import RedFlagDetector
 
 DECISIONS = [
     "should i stop ocrevus",
@@ -51,10 +52,10 @@ NOT_DECISIONS = [
 
 
 @pytest.mark.parametrize("text", DECISIONS)
-def test_decision_questions_are_spotted(text: str) -> None:
-    assert asks_for_decision(text)
+def test_decision_questions_are_spotted(red_flag_detector: RedFlagDetector, text: str) -> None:
+    assert red_flag_detector.reader.read([text])[0].decision
 
 
 @pytest.mark.parametrize("text", NOT_DECISIONS)
-def test_fact_questions_are_not_decisions(text: str) -> None:
-    assert not asks_for_decision(text)
+def test_fact_questions_are_not_decisions(red_flag_detector: RedFlagDetector, text: str) -> None:
+    assert not red_flag_detector.reader.read([text])[0].decision

