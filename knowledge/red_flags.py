@@ -4,7 +4,8 @@ Patterns come from the monographs' ``red_flags`` (drug-specific) and from
 ``general_red_flags.yml`` (emergencies and self-harm, whatever the drug). A mention does
 not count when it is negated ("no fever"), resolved or in the past ("I had a rash last
 year"), or hypothetical ("what if my throat swells", "can it cause chest pain") — except
-thoughts of self-harm, which count even in a question. Deterministic, plain Python.
+thoughts of self-harm, which count even in a question unless it asks whether a medicine can
+cause them. Deterministic, plain Python.
 """
 
 from __future__ import annotations
@@ -343,8 +344,14 @@ class RedFlagMatcher:
 
     def detect(self, text: str) -> list[Detection]:
         """Red flags in ``text``, most urgent first, one per drug and flag."""
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[list[Detection], bool]:
+        """The red flags, and whether a pattern matched only where it does not count (negated,
+        past or resolved, hypothetical): "I don't have chest pain", "the fever went away"."""
         found: dict[str, Detection] = {}
-        for clause in _CLAUSE_SPLIT.split(text.lower()):
+        discounted = False
+        for clause in clauses(text):
             words = _drop_phrases(tokens(clause), self.not_symptoms)
             if not words:
                 continue
@@ -355,9 +362,14 @@ class RedFlagMatcher:
                 if pattern.key in found:
                     continue
                 spans = _find_terms(pattern.terms, words, hits)
-                if spans is None or any(_negated(words, start) for start, _ in spans):
+                if spans is None:
                     continue
-                if pattern.urgency != "crisis" and (hypothetical or resolved):
+                if (
+                    any(_negated(words, start) for start, _ in spans)
+                    or (pattern.urgency != "crisis" and (hypothetical or resolved))
+                    or (pattern.urgency == "crisis" and _asks_about_a_cause(words))
+                ):
+                    discounted = True
                     continue
                 found[pattern.key] = Detection(
                     pattern.drug_id,
@@ -366,7 +378,8 @@ class RedFlagMatcher:
                     pattern.title,
                     " ".join(" ".join(words[a:b]) for a, b in sorted(spans)),
                 )
-        return sorted(found.values(), key=lambda d: (URGENCY_ORDER[d.urgency], d.drug_id, d.flag_id))
+        ordered = sorted(found.values(), key=lambda d: (URGENCY_ORDER[d.urgency], d.drug_id, d.flag_id))
+        return ordered, discounted and not ordered
 
 
 #: words a patient slips into a symptom ("my eyes look kinda yellow"), skipped when matching
@@ -462,6 +475,20 @@ def _is_resolved(words: list[str]) -> bool:
 def _negated(words: list[str], start: int) -> bool:
     before = words[max(0, start - NEGATION_WINDOW) : start]
     return any(w in _NEGATIONS for w in before)
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a message, as the patterns read them (split at ". ! ? ; but however")."""
+    return [c for c in _CLAUSE_SPLIT.split(text.lower()) if c and c.strip()]
+
+
+#: words that make a question one about what a medicine may cause ("can it make you suicidal")
+_CAUSE_WORDS = {"cause", "causes", "make", "makes", "side", "risk", "trigger", "triggers", "give", "gives"}
+
+
+def _asks_about_a_cause(words: list[str]) -> bool:
+    """A question whether a medicine can cause a thing: a side-effect question, not a report."""
+    return words[0] in _QUESTION_START and any(w in _CAUSE_WORDS for w in words)
 
 
 def _is_hypothetical(words: list[str]) -> bool:

@@ -2,8 +2,8 @@
 
 The bot never answers such a question yes or no: it gives the label's facts and sends the
 decision to the patient's physician. The learned triage (patient_text/triage.py) reads most
-decisions; these word patterns are the few that still add to it on the message tables (19 of
-the 43 there were; the others only repeated the triage or raised false refusals).
+decisions; these word patterns are the few that still add to it (20 of the 43 there were; the
+others only repeated the triage on the message tables or raised false refusals).
 """
 
 from __future__ import annotations
@@ -114,6 +114,9 @@ _PATTERNS = [
     rf"\b(i|he|she|we|they|my \w+) (want|wants|am going|is going|are going|plan|plans|am planning|"
     rf"is planning|am thinking|is thinking|am leaning|decided|have decided|am tempted)\s+"
     rf"(to|about|of|towards)\s+({_VERBS})",
+    # asking the bot what it would do in the patient's place
+    r"\bif you were me\b|\bin my (shoes|position|place)\b|\bwhat would you (do|pick|choose)\b|"
+    r"\bif it was your\b",
     # more ways of asking for approval: "would it hurt to leave out", "can i get away with",
     # "do i need to bother with", "just say if i can", "like booked?", "better off leaving it"
     r"\bwould it (hurt|harm|matter|be a problem) (to|if (i|we|she|he))\b|\bget away with\b|"

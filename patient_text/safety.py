@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from knowledge import KnowledgeBase
-from knowledge.red_flags import GENERAL, URGENCY_ORDER, Detection, RedFlagMatcher
+from knowledge.red_flags import GENERAL, URGENCY_ORDER, Detection, RedFlagMatcher, clauses
 from patient_text import triage
 from patient_text.decisions import asks_for_decision
 
 #: the red-flag urgency of each alarm label of the triage
 URGENCY = {"emergency": "emergency", "urgent": "same_day", "crisis": "crisis", "poisoning": "poisoning"}
+#: the triage's alarm score needed when the patterns read the sign as negated, past or hypothetical
+DISCOUNTED_ALARM = 0.9
 #: intents whose training questions are reports of symptoms, not calm questions
 SYMPTOM_INTENTS = {"report_symptom"}
 
@@ -74,14 +76,28 @@ class SafetyReader:
 
     def read(self, texts: Sequence[str]) -> list[Verdict]:
         """One verdict per text: red flags most pressing first, and whether it asks a decision."""
-        found = [self.matcher.detect(text) for text in texts]
+        scanned = [self.matcher.scan(text) for text in texts]
         judged = self.model.classify(texts, self.encode) if self.model is not None else [None] * len(texts)
-        return [_combine(text, hits, t) for text, hits, t in zip(texts, found, judged, strict=True)]
+        return [
+            _combine(text, hits, discounted, t)
+            for text, (hits, discounted), t in zip(texts, scanned, judged, strict=True)
+        ]
 
 
-def _combine(text: str, hits: list[Detection], judged: triage.Triage | None) -> Verdict:
+def _combine(text: str, hits: list[Detection], discounted: bool, judged: triage.Triage | None) -> Verdict:
     flags = list(hits)
-    if judged is not None and judged.alarm:
+    # a sign the patterns read as negated, past or hypothetical ("no chest pain", "the fever
+    # went away"): in a one-clause message that is all it says; in a longer one the triage
+    # must be sure before it alarms
+    if discounted:
+        sure = (
+            len(clauses(text)) > 1
+            and judged is not None
+            and judged.scores.get("alarm", 0.0) >= DISCOUNTED_ALARM
+        )
+    else:
+        sure = judged is not None
+    if judged is not None and judged.alarm and sure:
         urgency = URGENCY[judged.label]
         if not any(URGENCY_ORDER[d.urgency] <= URGENCY_ORDER[urgency] for d in hits):
             score = judged.scores.get(judged.label, 0.0)

@@ -112,10 +112,13 @@ def read_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
     return examples
 
 
-def fingerprint(directory: Path = CORPUS_DIR, settings: Path = SETTINGS_FILE) -> str:
-    """A hash of the corpus and the settings: `rasa train` retrains the triage when it changes."""
+def fingerprint(
+    directory: Path = CORPUS_DIR, settings: Path = SETTINGS_FILE, extra: Sequence[Path] = ()
+) -> str:
+    """A hash of the corpus, the settings and ``extra`` files: `rasa train` retrains the triage
+    when it changes."""
     digest = hashlib.sha256()
-    for path in [settings, *sorted(directory.glob("*.tsv"))]:
+    for path in [settings, *sorted(directory.glob("*.tsv")), *extra]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

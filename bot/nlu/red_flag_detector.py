@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from knowledge.red_flags import GENERAL_FILE
 from patient_text import triage
 from patient_text.safety import SafetyReader, Verdict, calm_training_questions
 
@@ -43,9 +44,9 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The corpus and its settings are files outside the training data: `rasa train`
-        refits the triage when they change."""
-        return triage.fingerprint()
+        """The corpus, its settings and the readers that choose its calm training questions are
+        outside the training data: `rasa train` refits the triage when any of them changes."""
+        return triage.fingerprint(extra=[*sorted(Path(triage.HERE).glob("*.py")), GENERAL_FILE])
 
     def __init__(
         self,

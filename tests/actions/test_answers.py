@@ -225,7 +225,8 @@ DECISIONS = [
 async def test_personal_decisions_get_facts_physician_and_consultant(
     run_action, action, text, intent
 ) -> None:
-    messages, _ = await run_action(action, text, intent)
+    # the NLU marks a decision with a `triage` entity (bot.nlu.red_flag_detector)
+    messages, _ = await run_action(action, text, intent, [("triage", "decision")])
     first = texts(messages)[0]
     assert not re.match(r"\s*(yes|no)\b", first, re.I)
     assert "decision for you and your physician" in first
@@ -430,15 +431,21 @@ async def test_other_drugs_are_answered_from_their_own_label(
     assert "physician" in texts(messages)[-1]
 
 
-async def test_unclear_decision_question_goes_to_the_physician_without_guessed_facts(run_action) -> None:
+async def test_unclear_decision_question_gets_the_physician_and_the_dosing_facts(run_action) -> None:
+    """The NLU is unsure of the topic, but the message asks a decision: declined, with the
+    label's dosing and missed-dose facts of the drug in context, never yes or no."""
     from actions.fallback import ActionFallback
 
-    messages, events = await run_action(
-        ActionFallback(), "would it be ok to miss one infusion", "nlu_fallback"
+    messages, _ = await run_action(
+        ActionFallback(),
+        "missed both doses yesterday, is it ok to take four today?",
+        "nlu_fallback",
+        [("triage", "decision")],
+        {"drug": "capmatinib"},
     )
     body = "\n".join(texts(messages))
-    assert "decision for you and your physician" in body and not CITATION.search(body)
-    assert "physician" in texts(messages)[-1] and not events
+    assert "decision for you and your physician" in body and "section 2" in body, body
+    assert "physician" in texts(messages)[-1]
     messages, events = await run_action(ActionFallback(), "blorf wizzle", "nlu_fallback")
     assert "not sure I understood" in messages[0]["text"] and not events
 

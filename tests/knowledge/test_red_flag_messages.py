@@ -109,7 +109,6 @@ def test_the_file_is_labelled_and_large() -> None:
 FLAGGED_TRAINING_QUESTIONS = {
     "pregabalin blurred vision?",
     "chest tightness after sumatriptan is that normal",
-    "my teenager is on fluoxetine, does it raise the risk of suicidal thoughts",
     "how many nitroglycerin tablets can i take for chest pain",
     "is it ok to get my dose if i have a fever today",
     "can i take tramadol if i have seizures",
