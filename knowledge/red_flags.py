@@ -346,11 +346,12 @@ class RedFlagMatcher:
         """Red flags in ``text``, most urgent first, one per drug and flag."""
         return self.scan(text)[0]
 
-    def scan(self, text: str) -> tuple[list[Detection], bool]:
-        """The red flags, and whether a pattern matched only where it does not count (negated,
-        past or resolved, hypothetical): "I don't have chest pain", "the fever went away"."""
+    def scan(self, text: str) -> tuple[list[Detection], set[str]]:
+        """The red flags, and the urgencies of patterns that matched only where they do not
+        count (negated, past or resolved, hypothetical): "I don't have chest pain" gives
+        ``{"emergency"}``; empty when any red flag counts."""
         found: dict[str, Detection] = {}
-        discounted = False
+        discounted: set[str] = set()
         for clause in clauses(text):
             words = _drop_phrases(tokens(clause), self.not_symptoms)
             if not words:
@@ -369,7 +370,7 @@ class RedFlagMatcher:
                     or (pattern.urgency != "crisis" and (hypothetical or resolved))
                     or (pattern.urgency == "crisis" and _asks_about_a_cause(words))
                 ):
-                    discounted = True
+                    discounted.add(pattern.urgency)
                     continue
                 found[pattern.key] = Detection(
                     pattern.drug_id,
@@ -379,7 +380,7 @@ class RedFlagMatcher:
                     " ".join(" ".join(words[a:b]) for a, b in sorted(spans)),
                 )
         ordered = sorted(found.values(), key=lambda d: (URGENCY_ORDER[d.urgency], d.drug_id, d.flag_id))
-        return ordered, discounted and not ordered
+        return ordered, set() if ordered else discounted
 
 
 #: words a patient slips into a symptom ("my eyes look kinda yellow"), skipped when matching
@@ -482,13 +483,17 @@ def clauses(text: str) -> list[str]:
     return [c for c in _CLAUSE_SPLIT.split(text.lower()) if c and c.strip()]
 
 
-#: words that make a question one about what a medicine may cause ("can it make you suicidal")
-_CAUSE_WORDS = {"cause", "causes", "make", "makes", "side", "risk", "trigger", "triggers", "give", "gives"}
+#: words that make a question one about what a medicine may cause ("can it cause suicidal
+#: thoughts", "can it make you suicidal")
+_CAUSE_WORDS = {"cause", "causes", "side", "risk", "trigger", "triggers"}
+_MAKE = {"make", "makes"}
+_WHOM = {"you", "people", "someone", "anyone"}
 
 
 def _asks_about_a_cause(words: list[str]) -> bool:
     """A question whether a medicine can cause a thing: a side-effect question, not a report."""
-    return words[0] in _QUESTION_START and any(w in _CAUSE_WORDS for w in words)
+    makes = any(a in _MAKE and b in _WHOM for a, b in zip(words, words[1:], strict=False))
+    return words[0] in _QUESTION_START and (makes or any(w in _CAUSE_WORDS for w in words))
 
 
 def _is_hypothetical(words: list[str]) -> bool:

@@ -84,19 +84,19 @@ class SafetyReader:
         ]
 
 
-def _combine(text: str, hits: list[Detection], discounted: bool, judged: triage.Triage | None) -> Verdict:
+def _combine(text: str, hits: list[Detection], discounted: set[str], judged: triage.Triage | None) -> Verdict:
     flags = list(hits)
     # a sign the patterns read as negated, past or hypothetical ("no chest pain", "the fever
-    # went away"): in a one-clause message that is all it says; in a longer one the triage
-    # must be sure before it alarms
-    if discounted:
-        sure = (
-            len(clauses(text)) > 1
-            and judged is not None
-            and judged.scores.get("alarm", 0.0) >= DISCOUNTED_ALARM
-        )
-    else:
-        sure = judged is not None
+    # went away"), as pressing as the triage's alarm or more: in a one-clause message that is
+    # all it says; in a longer one the triage must be sure. A more pressing alarm is not
+    # tempered ("how many would it take to not wake up" is no collapse, and is a crisis).
+    sure = judged is not None
+    if (
+        judged is not None
+        and judged.alarm
+        and any(URGENCY_ORDER[URGENCY[judged.label]] >= URGENCY_ORDER[u] for u in discounted)
+    ):
+        sure = len(clauses(text)) > 1 and judged.scores.get("alarm", 0.0) >= DISCOUNTED_ALARM
     if judged is not None and judged.alarm and sure:
         urgency = URGENCY[judged.label]
         if not any(URGENCY_ORDER[d.urgency] <= URGENCY_ORDER[urgency] for d in hits):

@@ -10,6 +10,7 @@ export const URGENT_LABELS = {
   emergency: "Urgent: act now",
   same_day: "Urgent: today",
   crisis: "Urgent: help is available now",
+  poisoning: "Urgent: call Poison Control now",
 };
 
 let instances = 0;
