@@ -68,6 +68,14 @@ def _is_generic(value: str) -> bool:
     )
 
 
+def _whole_word(name: str, text: str) -> bool:
+    """``name`` stands as whole words in ``text``, and has three letters or more."""
+    return (
+        len(name.strip()) >= 3
+        and re.search(rf"(?<!\w){re.escape(name.strip())}(?!\w)", text, re.I) is not None
+    )
+
+
 def companion_drugs(message: dict[str, Any], names: list[str]) -> list[str]:
     """Named medicines taken alongside the conversation's one: "... with ibuprofen", or
     "take ibuprofen with it" (the message refers to the subject as "it"/"my medicine")."""
@@ -119,14 +127,16 @@ def resolve_drug(
     When the message names no drug and several covered drugs were ``discussed``, it is
     unclear which one is meant: the context holds the choices instead of a drug.
     """
-    named = entity_values(message, "drug")
+    text = str(message.get("text") or "")
+    # a medicine's name is a word of the message, not a piece of one ("na" in "gonna")
+    named = [n for n in entity_values(message, "drug") if kb.find_drug(n) or _whole_word(n, text)]
     if allow_companions:
         named = [n for n in named if kb.find_drug(n) or n not in companion_drugs(message, named)]
     for name in named:
         mono = kb.find_drug(name)
         if mono:
             return DrugContext(monograph=mono)
-    in_text = kb.find_drugs_in_text(str(message.get("text") or ""))
+    in_text = kb.find_drugs_in_text(text)
     if in_text:
         return DrugContext(monograph=kb.monographs[in_text[0]])
     if named:

@@ -48,7 +48,17 @@ _NEGATIONS = {
     "nothing",
 }
 #: a time in the past, unless the clause says the sign goes on (``_ONGOING``)
-_PAST_TIME = ("last year", "last month", "last week", "years ago", "months ago", "weeks ago", "a year ago")
+_PAST_TIME = (
+    "last year",
+    "last month",
+    "last week",
+    "years ago",
+    "months ago",
+    "weeks ago",
+    "a year ago",
+    "last time",
+    "the time before",
+)
 _ONGOING = {"started", "starting", "began", "still", "keeps", "getting", "worse", "now"}
 _RESOLVED = (
     "in the past",

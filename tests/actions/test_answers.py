@@ -474,3 +474,16 @@ async def test_a_decision_without_a_situation_gets_no_situation_facts(run_action
         [("drug", "ocrevus")],
     )
     assert "situation you describe" not in texts(messages)[0]
+
+
+async def test_a_piece_of_a_word_tagged_as_a_medicine_is_not_one(run_action) -> None:
+    """DIET once tagged "na" in "gonna" as a drug: the answer was about "na"."""
+    messages, _ = await run_action(
+        answers.ActionAnswerDosing(),
+        "forgot my tablets all weekend so gonna take double tonight to catch up, fine?",
+        "ask_dosing",
+        [("drug", "na"), ("triage", "decision")],
+        {"drug": "capmatinib"},
+    )
+    body = "\n".join(texts(messages))
+    assert "about na" not in body and "decision for you and your physician" in body, body
