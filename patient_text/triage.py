@@ -31,6 +31,8 @@ CALM = "calm"
 DECISION = "decision"
 #: the labels that send the patient on, most pressing first (the reply for the first wins a tie)
 ALARMS = ("poisoning", "crisis", "emergency", "urgent")
+#: the alarms of harm done or meant to oneself or by a swallowed medicine
+HARM = ("poisoning", "crisis")
 LABELS = (CALM, DECISION, *ALARMS)
 
 #: a message is read whole and in at most this many sentences, of at least ``MIN_WORDS`` words
@@ -68,6 +70,7 @@ class Settings:
     C: float
     alarm_threshold: float
     sentence_alarm_threshold: float
+    harm_threshold: float
     decision_threshold: float
     poisoning_topics: tuple[str, ...]
     training_question_weight: float
@@ -81,6 +84,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> Settings:
             C=float(raw["C"]),
             alarm_threshold=float(raw["alarm_threshold"]),
             sentence_alarm_threshold=float(raw["sentence_alarm_threshold"]),
+            harm_threshold=float(raw["harm_threshold"]),
             decision_threshold=float(raw["decision_threshold"]),
             poisoning_topics=tuple(str(t) for t in raw["poisoning_topics"]),
             training_question_weight=float(raw["training_question_weight"]),
@@ -191,6 +195,7 @@ class TriageModel:
     intercept: np.ndarray
     alarm_threshold: float
     sentence_alarm_threshold: float
+    harm_threshold: float
     decision_threshold: float
 
     @classmethod
@@ -215,6 +220,7 @@ class TriageModel:
             clf.intercept_[order].astype(np.float32),
             settings.alarm_threshold,
             settings.sentence_alarm_threshold,
+            settings.harm_threshold,
             settings.decision_threshold,
         )
 
@@ -255,10 +261,15 @@ class TriageModel:
         # be clearer ("mine are all done already" is nothing; "i cant breathe" is)
         thresholds = np.full(len(alarm_sum), self.sentence_alarm_threshold)
         thresholds[0] = self.alarm_threshold
-        if (alarm_sum >= thresholds).any():
+        over = alarm_sum >= thresholds
+        if over.any():
             row = part_probs[int(np.argmax(alarm_sum - thresholds))]
             best = max((a for a in ALARMS if a in col), key=lambda a: (row[col[a]], -ALARMS.index(a)))
             return Triage(best, scores)
+        # thoughts of self-harm and a swallowed medicine: a lower bar, on the whole message
+        harm = [a for a in HARM if a in col]
+        if sum(part_probs[0, col[a]] for a in harm) >= self.harm_threshold:
+            return Triage(max(harm, key=lambda a: part_probs[0, col[a]]), scores)
         if DECISION in col and scores[DECISION] >= self.decision_threshold:
             return Triage(DECISION, scores)
         return Triage(CALM, scores)
