@@ -1,4 +1,5 @@
-"""The training data must never contain the evaluation questions of ../shared/eval."""
+"""The training data (data/nlu and the triage corpus) must never contain the evaluation
+questions of ../shared/eval."""
 
 from __future__ import annotations
 
@@ -17,6 +18,22 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().lower()
 
 
+def _training_lines() -> list[tuple[Path, str]]:
+    """Every line of the NLU data, and the message of every triage corpus line."""
+    nlu = [(path, line) for path in sorted((ROOT / "data").rglob("*.yml")) for line in _lines(path)]
+    corpus = [
+        (path, "- " + line.split("\t")[-1])
+        for path in sorted((ROOT / "patient_text" / "triage_corpus").glob("*.tsv"))
+        for line in _lines(path)
+        if "\t" in line and not line.startswith("#")
+    ]
+    return nlu + corpus
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(errors="ignore").splitlines()
+
+
 def test_no_evaluation_question_is_a_training_example() -> None:
     if not EVAL.exists():
         pytest.skip(f"{EVAL} not present")
@@ -25,8 +42,7 @@ def test_no_evaluation_question_is_a_training_example() -> None:
     }
     leaks = [
         f"{path.relative_to(ROOT)}: {line.strip()}"
-        for path in sorted((ROOT / "data").rglob("*.yml"))
-        for line in path.read_text(errors="ignore").splitlines()
+        for path, line in _training_lines()
         if _norm(line) in questions and len(_norm(line).split()) >= 3
     ]
     assert not leaks, "evaluation questions copied into training data:\n" + "\n".join(leaks)
@@ -35,8 +51,7 @@ def test_no_evaluation_question_is_a_training_example() -> None:
 def _examples() -> list[tuple[str, str]]:
     return [
         (f"{path.relative_to(ROOT)}", _norm(line))
-        for path in sorted((ROOT / "data").rglob("*.yml"))
-        for line in path.read_text(errors="ignore").splitlines()
+        for path, line in _training_lines()
         if line.strip().startswith("- ") and len(_norm(line).split()) >= 4
     ]
 
