@@ -73,6 +73,27 @@ def test_no_training_example_is_a_close_paraphrase_of_an_evaluation_question() -
     assert not close, "training examples too close to evaluation questions:\n" + "\n".join(close)
 
 
+def test_no_training_example_reuses_an_evaluation_question_with_one_word_swapped() -> None:
+    """A question's wording with only the drug changed is a paraphrase too: compared word by
+    word, no example of four or more words may share three quarters of a question's words in
+    order."""
+    from difflib import SequenceMatcher
+
+    if not EVAL.exists():
+        pytest.skip(f"{EVAL} not present")
+    lines = EVAL.read_text().splitlines()
+    questions = [_norm(json.loads(line)["question"]).split() for line in lines if line.strip()]
+    close = []
+    for where, example in _examples():
+        words = example.split()
+        for question in questions:
+            if len(set(words) & set(question)) * 2 < 0.75 * (len(words) + len(question)):
+                continue
+            if SequenceMatcher(None, words, question, autojunk=False).ratio() >= 0.75:
+                close.append(f"{where}: {example!r} ~ {' '.join(question)!r}")
+    assert not close, "training examples that reword an evaluation question:\n" + "\n".join(close)
+
+
 @pytest.mark.parametrize("test_set", ["test_nlu.yml", "test_consumer.yml", "test_hard.yml"])
 def test_own_held_out_sets_share_no_example_with_the_training_data(test_set: str) -> None:
     held_out = {
