@@ -4,11 +4,19 @@ Owns the commands (argparse)::
 
     python -m bot consultants add NAME        create a consultant; the password is read
                                               without echo, or from stdin when not a TTY
-    python -m bot consultants passwd NAME     set a new password (same input rules)
+    python -m bot consultants passwd NAME     set a new password (same input rules); every
+                                              session of the account ends
+    python -m bot consultants disable NAME    lock the account out and end its sessions
     python -m bot tickets list [--json]       every ticket, with transcript and audit trail
     python -m bot tickets flush-outbox        deliver tickets queued while the DB was down
     python -m bot db upgrade                  run the schema migrations (Alembic) to head
-    python -m bot web [--host H] [--port P]   serve the inbox (default 0.0.0.0:8000)
+    python -m bot web [--host H] [--port P]   serve the inbox (default 127.0.0.1:8000)
+    python -m bot rasa [--port P] [--model M] [--endpoints E]
+                                              the Rasa server (bot.servers: 127.0.0.1,
+                                              API only with RASA_API_TOKEN)
+    python -m bot actions [--port P]          the action server (bot.action_server)
+    python -m bot purge [--older-than 90d]    delete conversations, resolved tickets and
+                                              rejected outbox files past retention
 
 Settings come from the environment (``bot.settings``). Exit status: 0 success, 1 a
 known error (printed on stderr, without a traceback), 2 bad usage.
@@ -22,6 +30,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -64,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     passwd = consultant_commands.add_parser("passwd", help="set a consultant's password")
     passwd.add_argument("name")
     passwd.set_defaults(run=_consultants_passwd)
+    disable = consultant_commands.add_parser("disable", help="lock an account out and end its sessions")
+    disable.add_argument("name")
+    disable.set_defaults(run=_consultants_disable)
 
     tickets = commands.add_parser("tickets", help="tickets")
     ticket_commands = tickets.add_subparsers(title="ticket commands", metavar="ACTION")
@@ -79,9 +91,26 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(run=_db_upgrade)
 
     web = commands.add_parser("web", help="serve the consultant inbox")
-    web.add_argument("--host", help="default: INBOX_HOST or 0.0.0.0")
+    web.add_argument("--host", help="default: INBOX_HOST, BIND_HOST or 127.0.0.1")
     web.add_argument("--port", type=int, help="default: INBOX_PORT or 8000")
     web.set_defaults(run=_web)
+
+    rasa = commands.add_parser("rasa", help="serve the chat (Rasa server)")
+    rasa.add_argument("--port", type=int, help="default: RASA_PORT or 5005")
+    rasa.add_argument("--model", type=Path, help="default: models/current.tar.gz")
+    rasa.add_argument("--endpoints", type=Path, help="default: endpoints.yml")
+    rasa.add_argument("--log-file", type=Path, help="also log to this file")
+    rasa.set_defaults(run=_rasa)
+
+    actions = commands.add_parser("actions", help="serve the custom actions")
+    actions.add_argument("--port", type=int, help="default: ACTION_PORT or 5055")
+    actions.set_defaults(run=_actions)
+
+    purge = commands.add_parser("purge", help="delete patient data past retention")
+    purge.add_argument(
+        "--older-than", metavar="PERIOD", help="like 90d, 12h (default: RETENTION_PERIOD or 90d)"
+    )
+    purge.set_defaults(run=_purge)
     return parser
 
 
@@ -123,6 +152,19 @@ def _consultants_passwd(args: argparse.Namespace, settings: Settings) -> int:
     except ConsultantError as exc:
         raise CliError(str(exc)) from exc
     print(f"password of {args.name} changed")
+    return 0
+
+
+def _consultants_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.tickets import ConsultantDirectory, ConsultantError
+    from bot.tickets.migrate import ensure_schema
+
+    try:
+        ensure_schema(settings.database_url)
+        ConsultantDirectory.for_url(settings.database_url).disable(args.name)
+    except ConsultantError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"consultant {args.name} disabled; their sessions have ended")
     return 0
 
 
@@ -172,6 +214,36 @@ def _web(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def _rasa(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.servers import rasa_argv, run_rasa
+
+    options = {"model": args.model, "endpoints": args.endpoints, "log_file": args.log_file}
+    argv = rasa_argv(settings, port=args.port, **{k: v for k, v in options.items() if v is not None})
+    return run_rasa(settings, argv)
+
+
+def _actions(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.action_server import serve
+
+    logging.getLogger().setLevel(logging.INFO)
+    serve(settings, port=args.port)
+    return 0
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.retention import RetentionError, parse_period, purge
+    from bot.tickets.migrate import ensure_schema
+
+    try:
+        period = parse_period(args.older_than or settings.retention)
+    except RetentionError as exc:
+        raise CliError(str(exc)) from exc
+    ensure_schema(settings.database_url)
+    report = purge(settings.tracker_database_url, settings.database_url, settings.outbox_dir, period)
+    print(report)
     return 0
 
 

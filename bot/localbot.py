@@ -8,6 +8,7 @@ temporary SQLite file so a test run never touches var/.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -43,6 +44,7 @@ class LocalBot:
     action_port: int
     workdir: Path
     database_url: str = ""
+    api_token: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -53,6 +55,11 @@ class LocalBot:
     def rest_url(self) -> str:
         return f"{self.url}/webhooks/rest/webhook"
 
+    def api_url(self, path: str) -> str:
+        """A URL of Rasa's HTTP API, with the token it needs (tests and tools only)."""
+        joiner = "&" if "?" in path else "?"
+        return f"{self.url}{path}{joiner}token={self.api_token}"
+
     def stop(self) -> None:
         for proc in self.processes:
             proc.terminate()
@@ -61,6 +68,10 @@ class LocalBot:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+    def pid(self, name: str) -> int:
+        """The process id of ``"rasa"`` or ``"actions"``."""
+        return self.processes[["actions", "rasa"].index(name)].pid
 
     def log(self, name: str) -> str:
         path = self.workdir / f"{name}.log"
@@ -83,10 +94,12 @@ def start_bot(
         raise FileNotFoundError(f"{model} does not exist: run `make setup` (it trains the model)")
     workdir = Path(tempfile.mkdtemp(prefix="pharmabot-"))
     bot = LocalBot(rasa_port=free_port(), action_port=free_port(), workdir=workdir)
+    bot.api_token = secrets.token_hex(20)
     endpoints = endpoints_file or workdir / "endpoints.yml"
     if endpoints_file is None:
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{bot.action_port}/webhook"\n'
+            "  headers:\n    X-Action-Secret: ${ACTION_SERVER_SECRET}\n"
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
         )
     bot.database_url = (extra_env or {}).get("DATABASE_URL") or os.environ.get(
@@ -100,30 +113,35 @@ def start_bot(
         "DATABASE_URL": bot.database_url,
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(workdir / "outbox")),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{bot.action_port}/webhook",
+        "ACTION_SERVER_SECRET": secrets.token_hex(24),
+        "SESSION_SECRET": secrets.token_hex(24),
+        "RASA_API_TOKEN": bot.api_token,
+        # the demo pages of the browser tests run on ports chosen at start
+        "ALLOWED_ORIGINS": "http://127.0.0.1:*,http://localhost:*",
         **(extra_env or {}),
     }
-    rasa = str(Path(sys.executable).parent / "rasa")
+    bot.api_token = env["RASA_API_TOKEN"]
+    python = sys.executable
     commands = {
-        "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(bot.action_port)],
+        "actions": [python, "-m", "bot", "actions", "--port", str(bot.action_port)],
         "rasa": [
-            rasa,
-            "run",
-            "--enable-api",
+            python,
+            "-m",
+            "bot",
+            "rasa",
             "--port",
             str(bot.rasa_port),
             "--model",
             str(model),
             "--endpoints",
             str(endpoints),
-            "--credentials",
-            str(ROOT / "credentials.yml"),
         ],
     }
     for name, cmd in commands.items():
         log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 (kept open for the process)
         bot.processes.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
     deadline = time.monotonic() + timeout
-    checks = [f"http://127.0.0.1:{bot.action_port}/health", f"{bot.url}/status"]
+    checks = [f"http://127.0.0.1:{bot.action_port}/health", f"{bot.url}/"]
     while checks:
         if any(p.poll() is not None for p in bot.processes):
             bot.stop()

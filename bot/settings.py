@@ -57,8 +57,23 @@ class Settings:
     app_env: str = "development"
     database_url: str = DEFAULT_DATABASE_URL
     outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
-    inbox_host: str = "0.0.0.0"
+    bind_host: str = "127.0.0.1"
+    inbox_host: str = "127.0.0.1"
     inbox_port: int = 8000
+    rasa_port: int = 5005
+    action_port: int = 5055
+    allowed_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
+    rasa_api_token: str | None = None
+    action_server_secret: str | None = None
+    session_secret: str | None = None
+    tracker_database_url: str = DEFAULT_DATABASE_URL
+    retention: str = "90d"
+    max_message_chars: int = 2000
+    rate_per_sender: int = 30
+    rate_per_client: int = 120
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    max_request_bytes: int = 1_000_000
+    action_max_request_bytes: int = 16_000_000
     inbox_base_url: str = "http://localhost:8000"
     cookie_secure: bool = False
     session_hours: float = 8.0
@@ -70,6 +85,11 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def rasa_api_enabled(self) -> bool:
+        """Rasa's HTTP API is on only with a token to guard it (``RASA_API_TOKEN``)."""
+        return self.rasa_api_token is not None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -92,13 +112,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         timeout_seconds=_float(env, "NOTIFY_TIMEOUT_SECONDS", 10.0),
     )
+    inbox_base_url = _get(env, "INBOX_BASE_URL", "http://localhost:8000").rstrip("/")
     settings = Settings(
         app_env=app_env,
         database_url=resolve_database_url(_get(env, "DATABASE_URL", DEFAULT_DATABASE_URL)),
         outbox_dir=_path(env, "OUTBOX_DIR", "var/outbox"),
-        inbox_host=_get(env, "INBOX_HOST", "0.0.0.0"),
+        bind_host=_get(env, "BIND_HOST", "127.0.0.1"),
+        inbox_host=_get(env, "INBOX_HOST", _get(env, "BIND_HOST", "127.0.0.1")),
         inbox_port=_int(env, "INBOX_PORT", 8000),
-        inbox_base_url=_get(env, "INBOX_BASE_URL", "http://localhost:8000").rstrip("/"),
+        inbox_base_url=inbox_base_url,
+        rasa_port=_int(env, "RASA_PORT", 5005),
+        action_port=_int(env, "ACTION_PORT", 5055),
+        allowed_origins=_origins(env, inbox_base_url),
+        rasa_api_token=_optional(env, "RASA_API_TOKEN"),
+        action_server_secret=_optional(env, "ACTION_SERVER_SECRET"),
+        session_secret=_optional(env, "SESSION_SECRET"),
+        tracker_database_url=resolve_database_url(_tracker_url(env)),
+        retention=_get(env, "RETENTION_PERIOD", "90d"),
+        max_message_chars=_size(env, "MAX_MESSAGE_CHARS", 2000),
+        rate_per_sender=_size(env, "RATE_PER_SENDER", 30),
+        rate_per_client=_size(env, "RATE_PER_CLIENT", 120),
+        trusted_proxies=tuple(
+            address.strip()
+            for address in _get(env, "TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+            if address.strip()
+        ),
+        max_request_bytes=_size(env, "MAX_REQUEST_BYTES", 1_000_000),
+        action_max_request_bytes=_size(env, "ACTION_MAX_REQUEST_BYTES", 16_000_000),
         cookie_secure=_bool(env, "INBOX_COOKIE_SECURE", production),
         session_hours=_float(env, "INBOX_SESSION_HOURS", 8.0),
         outbox_retry_seconds=_float(env, "OUTBOX_RETRY_SECONDS", 30.0),
@@ -143,6 +183,12 @@ def _check_consistency(settings: Settings) -> None:
         raise SettingsError("INBOX_SESSION_HOURS must be positive")
     if settings.outbox_retry_seconds <= 0:
         raise SettingsError("OUTBOX_RETRY_SECONDS must be positive")
+    from bot.retention import RetentionError, parse_period
+
+    try:
+        parse_period(settings.retention)
+    except RetentionError as exc:
+        raise SettingsError(f"RETENTION_PERIOD: {exc}") from None
 
 
 def _check_production(settings: Settings) -> None:
@@ -160,6 +206,22 @@ def _check_production(settings: Settings) -> None:
     password = _url_password(settings.database_url)
     if password is not None and _is_placeholder(password):
         raise SettingsError("DATABASE_URL contains a placeholder password; set the real secret")
+    if "*" in settings.allowed_origins:
+        raise SettingsError("ALLOWED_ORIGINS must list the site's origins when APP_ENV=production, not '*'")
+    for name, value in (
+        ("ACTION_SERVER_SECRET", settings.action_server_secret),
+        ("SESSION_SECRET", settings.session_secret),
+    ):
+        if value is None or _is_placeholder(value) or len(value) < 16:
+            raise SettingsError(
+                f"{name} must be set to a random secret of 16+ characters when APP_ENV=production"
+            )
+    if settings.rasa_api_token is not None and (
+        _is_placeholder(settings.rasa_api_token) or len(settings.rasa_api_token) < 16
+    ):
+        raise SettingsError(
+            "RASA_API_TOKEN is too short or a placeholder; set a random secret of 16+ characters"
+        )
 
 
 def _is_placeholder(value: str) -> bool:
@@ -193,6 +255,47 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not 0 <= value <= 65535:
         raise SettingsError(f"{name} must be between 0 and 65535, not {value}")
     return value
+
+
+def _size(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _tracker_url(env: Mapping[str, str]) -> str:
+    """Where Rasa keeps conversations: TRACKER_DATABASE_URL, else the production profile's
+    TRACKER_DB_* values (PostgreSQL), else the SQLite file of endpoints.yml."""
+    explicit = _optional(env, "TRACKER_DATABASE_URL")
+    if explicit:
+        return explicit
+    host = _optional(env, "TRACKER_DB_HOST")
+    if host is None:
+        return DEFAULT_DATABASE_URL
+    from urllib.parse import quote
+
+    user = quote(_get(env, "TRACKER_DB_USER", "postgres"), safe="")
+    password = _optional(env, "TRACKER_DB_PASSWORD")
+    credentials = f"{user}:{quote(password, safe='')}" if password else user
+    port = _get(env, "TRACKER_DB_PORT", "5432")
+    return f"postgresql://{credentials}@{host}:{port}/{_get(env, 'TRACKER_DB_NAME', 'rasa')}"
+
+
+def _origins(env: Mapping[str, str], inbox_base_url: str) -> tuple[str, ...]:
+    """The web origins allowed to open the chat (CORS and socket.io): ALLOWED_ORIGINS,
+    comma-separated; by default the inbox's own address and its 127.0.0.1 twin."""
+    raw = _get(env, "ALLOWED_ORIGINS", "")
+    if raw:
+        return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+    default = [inbox_base_url]
+    if "://localhost" in inbox_base_url:
+        default.append(inbox_base_url.replace("://localhost", "://127.0.0.1", 1))
+    return tuple(default)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

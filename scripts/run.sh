@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the action server (:5055), the Rasa server (:5005, REST + socket.io) and the web
-# app (:8000: widget demo page and consultant inbox); Ctrl-C stops everything it started.
+# app (:8000: widget demo page and consultant inbox), all on 127.0.0.1; Ctrl-C stops
+# everything it started. The public entry is a reverse proxy in front (docs/security.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -23,11 +24,13 @@ wait_for() {  # wait_for NAME URL SECONDS
 }
 
 mkdir -p var/log
-.venv/bin/rasa run actions --actions actions --port "${ACTION_PORT:-5055}" >var/log/actions.log 2>&1 &
+# the secrets the servers share; .env may set them, else a fresh one per run
+export ACTION_SERVER_SECRET="${ACTION_SERVER_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}"
+export SESSION_SECRET="${SESSION_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}"
+# every server listens on BIND_HOST (127.0.0.1); Rasa's HTTP API is on only with RASA_API_TOKEN
+.venv/bin/python -m bot actions >var/log/actions.log 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --enable-api --cors "*" --port "${RASA_PORT:-5005}" \
-  --model models/current.tar.gz --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" \
-  --credentials credentials.yml >var/log/rasa.log 2>&1 &
+.venv/bin/python -m bot rasa --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" >var/log/rasa.log 2>&1 &
 pids+=($!)
 if [ -f bot/web/__init__.py ]; then
   .venv/bin/python -m bot web >var/log/web.log 2>&1 &
@@ -35,7 +38,7 @@ if [ -f bot/web/__init__.py ]; then
 fi
 
 wait_for "action server" "http://localhost:${ACTION_PORT:-5055}/health" 120
-wait_for "Rasa server" "http://localhost:${RASA_PORT:-5005}/status" 180
+wait_for "Rasa server" "http://localhost:${RASA_PORT:-5005}/" 180
 if [ -f bot/web/__init__.py ]; then
   wait_for "web app" "http://localhost:${INBOX_PORT:-8000}/healthz" 60
   echo "  demo page with the chat widget: http://localhost:${INBOX_PORT:-8000}/"

@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         print(MARKS[result.status], end="", flush=True)
 
     try:
-        results = asyncio.run(run_cases(selected, target.url, domain, args.concurrency, progress))
+        results = asyncio.run(
+            run_cases(selected, target.url, domain, args.concurrency, progress, target.token)
+        )
     finally:
         if target.stop:
             target.stop()

@@ -18,10 +18,13 @@ class BotError(RuntimeError):
 class RestClient:
     """Sends a patient's messages to ``{url}/webhooks/rest/webhook`` and reads trackers."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, timeout: float = 90) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, timeout: float = 90, token: str | None = None
+    ) -> None:
         self.session = session
         self.url = url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.token = token
 
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
@@ -36,9 +39,10 @@ class RestClient:
         return data
 
     async def slots(self, sender: str) -> dict[str, Any]:
-        """The conversation's slot values now (needs Rasa started with --enable-api)."""
+        """The conversation's slot values now (needs Rasa's HTTP API: RASA_API_TOKEN)."""
         path = f"/conversations/{urllib.parse.quote(sender, safe='')}/tracker?include_events=NONE"
-        data = await self._request("GET", path)
+        params = {"token": self.token} if self.token else None
+        data = await self._request("GET", path, params=params)
         slots = data.get("slots") if isinstance(data, dict) else None
         if not isinstance(slots, dict):
             raise BotError(f"GET {path} gave no slots: {json.dumps(data)[:300]}")
@@ -49,7 +53,11 @@ class RestClient:
             async with self.session.request(method, self.url + path, timeout=self.timeout, **kwargs) as resp:
                 body = await resp.text()
                 if resp.status != 200:
-                    hint = " (is Rasa started with --enable-api?)" if resp.status in (403, 404) else ""
+                    hint = (
+                        " (is the API on, with RASA_API_TOKEN set here too?)"
+                        if resp.status in (401, 403, 404)
+                        else ""
+                    )
                     raise BotError(f"{method} {path}: HTTP {resp.status}{hint}: {body[:300]}")
                 try:
                     return json.loads(body)
@@ -62,9 +70,9 @@ class RestClient:
 
 
 def answers(url: str, timeout: float = 2) -> bool:
-    """Whether a Rasa server answers ``GET {url}/status`` (blocking; used before the run)."""
+    """Whether a Rasa server answers ``GET {url}/`` (blocking; used before the run)."""
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/status", timeout=timeout) as resp:  # noqa: S310
+        with urllib.request.urlopen(url.rstrip("/") + "/", timeout=timeout) as resp:  # noqa: S310
             return bool(resp.status == 200)
     except (OSError, ValueError):
         return False

@@ -90,12 +90,13 @@ async def run_cases(
     domain: Domain,
     concurrency: int = 8,
     on_result: Callable[[CaseResult], None] | None = None,
+    token: str | None = None,
 ) -> list[CaseResult]:
     """Play every case (skipped ones are only reported), at most ``concurrency`` at a time."""
     semaphore = asyncio.Semaphore(max(1, concurrency))
     connector = aiohttp.TCPConnector(limit=max(1, concurrency) * 2)
     async with aiohttp.ClientSession(connector=connector) as session:
-        client = RestClient(session, url)
+        client = RestClient(session, url, token=token)
 
         async def one(case: Case) -> CaseResult:
             if case.skip:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,17 +23,23 @@ class Target:
     url: str
     origin: str  # "given", "running" or "started"
     stop: Callable[[], None] | None = None
+    token: str | None = None  # for Rasa's HTTP API (slot checks)
 
 
 def find_or_start(url: str | None, log: Callable[[str], None] = print) -> Target:
-    """The bot at ``url``; without one, the bot on :5005, or a fresh one from ``start_bot()``."""
+    """The bot at ``url``; without one, the bot on :5005, or a fresh one from ``start_bot()``.
+
+    Slot checks read Rasa's HTTP API, which needs ``RASA_API_TOKEN``: the bot on :5005 is used
+    only when that token is set here (as it must be for that bot), else a fresh bot is started.
+    """
+    token = os.environ.get("RASA_API_TOKEN") or None
     if url:
         if not answers(url):
-            raise BotUnavailableError(f"no Rasa server answers at {url}/status")
-        return Target(url.rstrip("/"), "given")
-    if answers(DEFAULT_URL):
+            raise BotUnavailableError(f"no Rasa server answers at {url}")
+        return Target(url.rstrip("/"), "given", token=token)
+    if answers(DEFAULT_URL) and token:
         log(f"Using the bot already running at {DEFAULT_URL}.")
-        return Target(DEFAULT_URL, "running")
+        return Target(DEFAULT_URL, "running", token=token)
     from bot.localbot import start_bot  # imported here: only this path needs it
 
     log("No bot on :5005; starting one (Rasa + action server; 30 s or more)...")
@@ -42,4 +49,4 @@ def find_or_start(url: str | None, log: Callable[[str], None] = print) -> Target
     except (OSError, RuntimeError) as exc:
         raise BotUnavailableError(f"could not start the bot: {exc}") from exc
     log(f"Bot started at {bot.url} in {time.monotonic() - clock:.0f}s.")
-    return Target(bot.url, "started", bot.stop)
+    return Target(bot.url, "started", bot.stop, bot.api_token)

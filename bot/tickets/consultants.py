@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.tickets.db import get_engine, session_factory
 from bot.tickets.drafts import utcnow
 from bot.tickets.errors import ConsultantError, DuplicateConsultantError, WeakPasswordError
-from bot.tickets.models import Consultant
+from bot.tickets.models import Consultant, ConsultantSession
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
@@ -67,16 +67,23 @@ class ConsultantDirectory:
         return ConsultantRecord(id=consultant.id, username=consultant.username)
 
     def set_password(self, username: str, password: str) -> None:
-        """Replace a consultant's password."""
+        """Replace a consultant's password; every session of the account ends."""
         _check_password(password)
+        self._change(username, password_hash=self._hasher.hash(password))
+
+    def disable(self, username: str) -> None:
+        """Lock an account out: no login, and every session of it ends now."""
+        self._change(username, active=False)
+
+    def _change(self, username: str, **values: object) -> None:
         with self._sessions.begin() as session:
-            result = session.execute(
-                update(Consultant)
-                .where(Consultant.username == username)
-                .values(password_hash=self._hasher.hash(password))
-            )
-            if result.rowcount != 1:
+            consultant_id = session.execute(
+                select(Consultant.id).where(Consultant.username == username)
+            ).scalar_one_or_none()
+            if consultant_id is None:
                 raise ConsultantError(f"no consultant named {username!r}")
+            session.execute(update(Consultant).where(Consultant.id == consultant_id).values(**values))
+            session.execute(delete(ConsultantSession).where(ConsultantSession.consultant_id == consultant_id))
 
     def authenticate(self, username: str, password: str) -> ConsultantRecord | None:
         """The consultant if the name and password match an active account, else None."""

@@ -52,6 +52,7 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             future=True,
+            hide_parameters=True,  # an error message never carries a patient's data
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -59,7 +60,9 @@ def create_db_engine(url: str) -> Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-    return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(
+        url, future=True, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker:

@@ -29,7 +29,7 @@ from bot.tickets.errors import (
     TicketNotFoundError,
 )
 from bot.tickets.models import STATUSES
-from bot.web.auth import api_auth_required, api_error, current_session
+from bot.web.auth import api_auth_required, api_error, current_session, login_address
 from bot.web.state import run_blocking, state_of
 
 blueprint = Blueprint("api", url_prefix="/api")
@@ -43,14 +43,13 @@ async def login(request: Request) -> HTTPResponse:
     body = _body(request)
     username = str(body.get("username") or "").strip()
     password = str(body.get("password") or "")
-    address = request.remote_addr or request.ip or "-"
-    if state.throttle.blocked(username, address):
+    attempt = state.throttle.begin(username, login_address(request, state.settings))
+    if attempt is None:
         return api_error(429, "throttled", "too many failed logins; wait 15 minutes")
     consultant = await run_blocking(request, state.consultants.authenticate, username, password)
     if consultant is None:
-        state.throttle.failed(username, address)
         return api_error(401, "bad_credentials", "wrong username or password")
-    state.throttle.succeeded(username, address)
+    state.throttle.succeeded(attempt)
     created = await run_blocking(request, state.sessions.create, consultant)
     return json(
         {
@@ -67,7 +66,10 @@ async def login(request: Request) -> HTTPResponse:
 async def logout(request: Request) -> HTTPResponse:
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        await run_blocking(request, state_of(request).sessions.end, authorization[7:].strip())
+        store = state_of(request).sessions
+        session = await run_blocking(request, store.find, authorization[7:].strip())
+        if session is not None:  # every session of the account ends
+            await run_blocking(request, store.end_all, session.consultant.id)
     return json({"logged_out": True})
 
 

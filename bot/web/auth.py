@@ -26,6 +26,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 
+from bot.settings import Settings
 from bot.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie, set_cookie
 from bot.web.sessions import LoginSession, same_token
 from bot.web.state import run_blocking, state_of
@@ -126,16 +127,15 @@ async def login(request: Request) -> HTTPResponse:
         return _login_form(request, status=403, error="The form expired. Please try again.")
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
-    address = request.remote_addr or request.ip or "-"
-    if state.throttle.blocked(username, address):
+    attempt = state.throttle.begin(username, login_address(request, state.settings))
+    if attempt is None:
         return _login_form(
             request, status=429, error="Too many failed attempts. Wait 15 minutes and try again."
         )
     consultant = await run_blocking(request, state.consultants.authenticate, username, password)
     if consultant is None:
-        state.throttle.failed(username, address)
         return _login_form(request, status=401, error="Wrong name or password.")
-    state.throttle.succeeded(username, address)
+    state.throttle.succeeded(attempt)
     old_token = request.cookies.get(SESSION_COOKIE)
     if old_token:
         await run_blocking(request, state.sessions.end, old_token)
@@ -156,10 +156,20 @@ async def login(request: Request) -> HTTPResponse:
 @login_required
 async def logout(request: Request) -> HTTPResponse:
     state = state_of(request)
+    session = await current_session(request)
+    if session is not None:  # every session of the account ends, on every device
+        await run_blocking(request, state.sessions.end_all, session.consultant.id)
     await run_blocking(request, state.sessions.end, request.cookies.get(SESSION_COOKIE))
     response = redirect("/inbox/login", status=303)
     clear_cookie(response, SESSION_COOKIE, secure=state.settings.cookie_secure)
     return response
+
+
+def login_address(request: Request, settings: Settings) -> str:
+    """The client's address for the login throttle (behind the proxy: its X-Forwarded-For)."""
+    from bot.rate_limit import client_address
+
+    return client_address(request.ip or "-", request.headers.get("x-forwarded-for"), settings.trusted_proxies)
 
 
 def _login_form(request: Request, *, status: int, error: str | None) -> HTTPResponse:

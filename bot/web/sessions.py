@@ -85,6 +85,11 @@ class SessionStore:
         with self._sessions.begin() as session:
             session.execute(delete(ConsultantSession).where(ConsultantSession.token_hash == _hash(token)))
 
+    def end_all(self, consultant_id: int) -> None:
+        """End every session of one consultant (logout, new password, disabled account)."""
+        with self._sessions.begin() as session:
+            session.execute(delete(ConsultantSession).where(ConsultantSession.consultant_id == consultant_id))
+
 
 def same_token(given: str | None, expected: str | None) -> bool:
     """Constant-time comparison of two tokens; False if either is missing."""

@@ -103,6 +103,19 @@ def content_security_policy(rasa_url: str) -> str:
     return policy
 
 
+def retention_text(period: str) -> str:
+    """``90d`` as the privacy note says it: "90 days"."""
+    from bot.retention import parse_period
+
+    delta = parse_period(period)
+    if delta.days and not delta.seconds:
+        return f"{delta.days} day{'s' if delta.days != 1 else ''}"
+    hours = int(delta.total_seconds() // 3600)
+    return (
+        f"{hours} hour{'s' if hours != 1 else ''}" if hours else f"{int(delta.total_seconds() // 60)} minutes"
+    )
+
+
 def widget_version() -> str | None:
     """A cache-busting token for the built script, or None when it is not built."""
     try:
@@ -129,6 +142,7 @@ async def article(request: Request, slug: str) -> HTTPResponse:
         article=page,
         articles=list(ARTICLES.values()),
         rasa_url=rasa_url,
+        retention=retention_text(state_of(request).settings.retention),
         widget_version=widget_version(),
     )
     response.headers["Content-Security-Policy"] = content_security_policy(rasa_url)

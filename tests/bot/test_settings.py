@@ -11,6 +11,9 @@ PRODUCTION = {
     "APP_ENV": "production",
     "INBOX_BASE_URL": "https://inbox.pharmacy.example",
     "DATABASE_URL": "postgresql://bot:s3cr3t-Value@db/pharmabot",
+    "ACTION_SERVER_SECRET": "9f2c1e7a5b3d4c6e8a0b",
+    "SESSION_SECRET": "4d6f8a0c2e4b6d8f1a3c",
+    "ALLOWED_ORIGINS": "https://pharmacy.example",
 }
 
 
@@ -19,7 +22,7 @@ def test_defaults():
     assert settings.app_env == "development"
     assert settings.database_url == f"sqlite:///{PROJECT_ROOT}/var/pharmabot.db"
     assert settings.outbox_dir == PROJECT_ROOT / "var" / "outbox"
-    assert (settings.inbox_host, settings.inbox_port) == ("0.0.0.0", 8000)
+    assert (settings.inbox_host, settings.inbox_port) == ("127.0.0.1", 8000)
     assert settings.cookie_secure is False
     assert settings.smtp.enabled is False
     assert settings.webhook_url is None
@@ -90,3 +93,39 @@ def test_production_refuses_placeholders_and_insecure_cookies(extra, variable):
         load_settings(PRODUCTION | extra)
     # the same values are accepted while developing
     load_settings({k: v for k, v in extra.items() if k != "INBOX_COOKIE_SECURE"})
+
+
+def test_servers_listen_on_loopback_and_the_api_is_off_by_default():
+    settings = load_settings({})
+    assert settings.bind_host == "127.0.0.1"
+    assert settings.rasa_api_enabled is False
+    assert settings.allowed_origins == ("http://localhost:8000", "http://127.0.0.1:8000")
+    assert settings.max_message_chars == 2000
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"ACTION_SERVER_SECRET": ""}, "ACTION_SERVER_SECRET"),
+        ({"ACTION_SERVER_SECRET": "change-me"}, "ACTION_SERVER_SECRET"),
+        ({"SESSION_SECRET": "short"}, "SESSION_SECRET"),
+        ({"ALLOWED_ORIGINS": "*"}, "ALLOWED_ORIGINS"),
+        ({"RASA_API_TOKEN": "secret"}, "RASA_API_TOKEN"),
+    ],
+)
+def test_production_refuses_open_doors(change, variable):
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({**PRODUCTION, **change})
+
+
+def test_production_accepts_an_api_token_of_its_own():
+    settings = load_settings({**PRODUCTION, "RASA_API_TOKEN": "7c1d9e3f5a2b4c6d8e0f"})
+    assert settings.rasa_api_enabled
+
+
+@pytest.mark.parametrize("variable", ["MAX_MESSAGE_CHARS", "MAX_REQUEST_BYTES"])
+def test_limits_must_be_positive_numbers(variable):
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({variable: "0"})
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({variable: "lots"})

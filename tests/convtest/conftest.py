@@ -121,6 +121,7 @@ async def fake_bot() -> AsyncIterator[FakeBot]:
     app.router.add_post("/webhooks/rest/webhook", webhook)
     app.router.add_get("/conversations/{sender}/tracker", tracker)
     app.router.add_get("/status", status)
+    app.router.add_get("/", status)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -148,6 +148,6 @@ async def test_no_bot_at_the_url_and_no_matching_case_exit_2(
 ) -> None:
     cases = write_cases("a.yml", CASES)
     code, _, err = await run_cli(str(cases), "--url", "http://127.0.0.1:9", "--domain", str(domain_file))
-    assert code == 2 and "no Rasa server answers at http://127.0.0.1:9/status" in err
+    assert code == 2 and "no Rasa server answers at http://127.0.0.1:9" in err
     code, _, err = await run_cli(str(cases), "-k", "nothing like this", "--domain", str(domain_file))
     assert code == 2 and "no case matches -k 'nothing like this' (3 cases found)" in err

@@ -12,7 +12,7 @@ from bot.localbot import LocalBot
 
 def parse(bot: LocalBot, text: str) -> dict:
     req = urllib.request.Request(
-        f"{bot.url}/model/parse",
+        bot.api_url("/model/parse"),
         data=json.dumps({"text": text}).encode(),
         headers={"Content-Type": "application/json"},
     )

@@ -21,10 +21,12 @@ export const DEFAULTS = Object.freeze({
   disclaimer:
     "This chat gives general information from the medicine's official label. It is not medical advice: " +
     "please consult your physician or pharmacist about your own treatment.",
+  // how long conversations are kept (RETENTION_PERIOD; the demo page passes data-retention)
+  retention: "90 days",
   privacyNote:
-    "Privacy: the conversation is stored by the pharmacy to answer you and, if you ask, to pass your " +
-    "question to a consultant. Please share only what your question needs. In an emergency, call your " +
-    "local emergency number.",
+    "Privacy: this conversation is kept for {retention}, to answer you and, if you ask, to pass your " +
+    'question to a consultant. Type "delete my data" at any time to have it deleted. Please share only ' +
+    "what your question needs. In an emergency, call your local emergency number.",
   // brand colour (launcher, header, your messages, buttons) and the colour of urgent replies
   color: "#0b5cad",
   urgentColor: "#b3261e",

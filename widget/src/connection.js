@@ -1,8 +1,9 @@
 // The link to Rasa's socket.io channel (credentials.yml: socketio, session_persistence: true).
 //
 // After every (re)connect the client asks for its session with `session_request {session_id}`
-// and waits for `session_confirm`; only then are messages sent (`user_uttered {message,
-// session_id, metadata}`); messages written before are queued. Bot messages arrive as
+// and waits for `session_confirm`, which carries the session id the server issued (a new one
+// when the id asked for is unknown or was not issued by it); only then are messages sent
+// (`user_uttered {message, session_id, metadata}`); messages written before are queued. Bot messages arrive as
 // `bot_uttered`. Status changes: "connecting" -> "ready", or "offline" when the server cannot
 // be reached (socket.io keeps retrying in the background; retry() tries again at once).
 
@@ -11,13 +12,14 @@ import { io } from "socket.io-client";
 const CONNECT_TIMEOUT_MS = 8000;
 
 export class Connection {
-  constructor({ serverUrl, socketPath, onMessage, onStatus }) {
+  constructor({ serverUrl, socketPath, onMessage, onStatus, onSession }) {
     const url = new URL(serverUrl);
     this.origin = url.origin;
     // a server URL with a path (behind a proxy) keeps it in front of the socket.io path
     this.path = url.pathname.replace(/\/+$/, "") + socketPath;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
+    this.onSession = onSession;
     this.socket = null;
     this.sessionId = null;
     this.status = "idle";
@@ -48,7 +50,11 @@ export class Connection {
     socket.on("session_confirm", (id) => {
       if (socket !== this.socket) return;
       const confirmed = typeof id === "object" && id !== null ? id.session_id : id;
-      if (confirmed && confirmed !== this.sessionId) return; // an answer for an older session
+      if (typeof confirmed !== "string" || !confirmed) return;
+      if (confirmed !== this.sessionId) {
+        this.sessionId = confirmed; // the server's id: new, or the one we asked for
+        if (this.onSession) this.onSession(confirmed);
+      }
       this.setStatus("ready");
       this.flush();
     });

@@ -1,15 +1,9 @@
 // The conversation as this browser tab knows it, kept in sessionStorage so that it survives a
-// reload and navigation within the site (same tab, same origin): the session id (Rasa's sender
-// id), the messages shown, whether the chat is open. Closing the tab forgets it.
+// reload and navigation within the site (same tab, same origin): the session id the server
+// issued, the messages shown, whether the chat is open. Closing the tab forgets it.
 
 const VERSION = 1;
 const MAX_MESSAGES = 300;
-
-export function newSessionId() {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export class Store {
   constructor(key, storage) {
@@ -19,7 +13,8 @@ export class Store {
   }
 
   static fresh() {
-    return { sessionId: newSessionId(), started: false, open: false, messages: [], turn: 0, nextId: 1 };
+    // the server issues (and signs) the session id on the first connect: null until then
+    return { sessionId: null, started: false, open: false, messages: [], turn: 0, nextId: 1 };
   }
 
   load() {
@@ -27,7 +22,8 @@ export class Store {
       const raw = this.storage && this.storage.getItem(this.key);
       if (!raw) return null;
       const state = JSON.parse(raw);
-      if (!state || typeof state.sessionId !== "string" || !Array.isArray(state.messages)) return null;
+      if (!state || !Array.isArray(state.messages)) return null;
+      if (state.sessionId !== null && typeof state.sessionId !== "string") return null;
       return { ...Store.fresh(), ...state };
     } catch {
       return null; // storage blocked or corrupt: start afresh
@@ -71,7 +67,7 @@ export class Store {
     this.save();
   }
 
-  /** Forget the conversation; a new session id means a new conversation for Rasa too. */
+  /** Forget the conversation; the server issues a new session id for the next one. */
   reset() {
     const open = this.state.open;
     this.state = { ...Store.fresh(), open };

@@ -305,13 +305,13 @@ export class View {
   }
 
   renderNotice() {
-    const { greeting, disclaimer, privacyNote } = this.config;
+    const { greeting, disclaimer, privacyNote, retention } = this.config;
     return el(
       "li",
       { class: "pbw-notice" },
       greeting ? el("p", { class: "pbw-greeting", text: greeting }) : null,
       el("p", { class: "pbw-disclaimer", text: disclaimer }),
-      el("p", { class: "pbw-privacy", text: privacyNote }),
+      el("p", { class: "pbw-privacy", text: privacyNote.replace("{retention}", retention) }),
     );
   }
 

@@ -26,6 +26,7 @@ export class Widget {
       socketPath: config.socketPath,
       onMessage: (message) => this.receive(message),
       onStatus: (status) => this.statusChanged(status),
+      onSession: (sessionId) => this.store.set({ sessionId }),
     });
     this.incoming = [];
     this.batchTimer = null;

@@ -1,0 +1,63 @@
+"""How the Rasa server is started: one place for its flags, so no start opens a door.
+
+Owns the arguments of ``rasa run`` as ``python -m bot rasa`` (used by ``scripts/run.sh``,
+the tests and the benchmark) builds them from the settings:
+
+- it listens on ``BIND_HOST`` (127.0.0.1 by default);
+- Rasa's HTTP API (``/model/parse``, ``/conversations/...``, ``/model``) is on only when
+  ``RASA_API_TOKEN`` is set, and then every call needs ``?token=<RASA_API_TOKEN>``; the token
+  is handed over inside the process, so it never shows in ``ps``;
+- CORS is ``ALLOWED_ORIGINS``, never ``*`` in production;
+- Sanic refuses request bodies over ``MAX_REQUEST_BYTES``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bot.origins import cors_origin
+from bot.settings import PROJECT_ROOT, Settings
+
+
+def rasa_argv(
+    settings: Settings,
+    model: Path = PROJECT_ROOT / "models" / "current.tar.gz",
+    endpoints: Path = PROJECT_ROOT / "endpoints.yml",
+    credentials: Path = PROJECT_ROOT / "credentials.yml",
+    port: int | None = None,
+    log_file: Path | None = None,
+) -> list[str]:
+    """The ``rasa run`` arguments for these settings."""
+    argv = [
+        "run",
+        "--interface",
+        settings.bind_host,
+        "--port",
+        str(port or settings.rasa_port),
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "--cors",
+        *(cors_origin(origin) for origin in settings.allowed_origins),
+    ]
+    if settings.rasa_api_token is not None:
+        argv += ["--enable-api", "--auth-token", settings.rasa_api_token]
+    if log_file is not None:
+        argv += ["--log-file", str(log_file)]
+    return argv
+
+
+def run_rasa(settings: Settings, argv: list[str]) -> int:
+    """Run the Rasa server in this process (blocking) with ``argv`` from :func:`rasa_argv`."""
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(settings.max_request_bytes)
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    from rasa.__main__ import main
+
+    sys.argv = ["rasa", *argv]
+    main()
+    return 0
