@@ -88,6 +88,11 @@ class SocketIOOutput(rasa_socketio.SocketIOOutput):
     forget marker back (``forget_requested``) for the channel to act on after the turn."""
 
     forget_requested = False
+    sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         if wants_forgetting({"custom": json_message}):
@@ -218,6 +223,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 log.error("socket.io message failed: %s", type(exc).__name__)
                 await self._reply(conversation, failure_reply())
                 return
+            if not output.sent and not output.forget_requested and text.strip() != "/restart":
+                await self._reply(conversation, failure_reply())  # an action failed in silence
             if output.forget_requested:
                 request = sio.get_environ(sid, namespace=self.namespace).get("sanic.request")
                 agent = getattr(getattr(request, "app", None), "ctx", None)

@@ -173,6 +173,7 @@ def test_saying_no_keeps_the_conversation(ask, local_bot: LocalBot) -> None:
 def test_contact_details_of_a_ticket_stay_out_of_the_logs(ask, local_bot: LocalBot) -> None:
     sender = f"logs-{uuid.uuid4().hex[:8]}"
     email = f"unique-{uuid.uuid4().hex[:10]}@example.org"
+    _say(ask, sender, "can I breastfeed on ocrevus")
     _say(ask, sender, "can a pharmacist call me?")
     _say(ask, sender, "Quentin Oddname")
     _say(ask, sender, email)
