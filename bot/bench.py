@@ -1,24 +1,33 @@
 """`make bench`: how fast the parts a patient waits for are, measured, not asserted in tests.
 
-Knowledge-base load, fact selection, red-flag matching and the self-harm similarity check
-in-process (the eight questions one at a time, per call), then the REST
-round trip of real questions against a running bot (started if none answers on :5005),
-with the resident memory of the Rasa and action servers. Writes reports/bench.json.
+In-process: knowledge-base load, fact selection, red-flag matching and the whole safety
+reading of a message (the eight questions one at a time). Under load: closed-loop REST
+conversations (``bot.loadtest``) at 1, 10 and 50 concurrent patients against this bot, then
+against a bare ``rasa init`` assistant trained in a temporary folder with the same venv, in
+the same run; latency percentiles, throughput, errors, peak memory of every process, cold
+start, and the ratios to the bare bot. Writes reports/bench.json and reports/bench.png and
+prints the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.localbot import ROOT, start_bot
+from bot.localbot import ROOT, free_port, start_bot
 
 QUESTIONS = [
     "how common are infusion reactions with ocrevus",
@@ -77,55 +86,207 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def bench_rest(url: str, rounds: int) -> dict[str, Any]:
-    def ask(message: str) -> None:
-        body = json.dumps({"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": message}).encode()
-        req = urllib.request.Request(
+class PeakRss:
+    """Samples the resident memory of some processes in the background; keeps the peaks."""
+
+    def __init__(self, pids: dict[str, int], interval: float = 0.25) -> None:
+        self.pids = pids
+        self.peak = {name: 0.0 for name in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                with contextlib.suppress(OSError):
+                    self.peak[name] = max(self.peak[name], _rss_mb(pid))
+            self._stop.wait(interval)
+
+
+@dataclass
+class BareBot:
+    """A bare ``rasa init`` assistant (in-memory tracker store), the benchmark's baseline."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    cold_start_s: float
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_bare_bot(workdir: Path) -> BareBot:
+    """Create and train ``rasa init``'s assistant in ``workdir`` with this venv, then serve it."""
+    rasa = str(Path(sys.executable).parent / "rasa")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    project = workdir / "bare"
+    subprocess.run(
+        [rasa, "init", "--no-prompt", "--init-dir", str(project)],
+        cwd=workdir,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=1800,
+    )
+    port = free_port()
+    started = time.monotonic()
+    log = open(workdir / "bare.log", "wb")  # noqa: SIM115 (kept open for the process)
+    process = subprocess.Popen(
+        [rasa, "run", "--interface", "127.0.0.1", "--port", str(port), "--model", "models"],
+        cwd=project,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    _wait_for_answer(url, process)
+    return BareBot(url, process, time.monotonic() - started)
+
+
+def _wait_for_answer(url: str, process: subprocess.Popen[bytes], timeout: float = 300) -> None:
+    """Until a first REST message is answered (cold start ends there)."""
+    deadline = time.monotonic() + timeout
+    body = json.dumps({"sender": "warm-up", "message": "hello"}).encode()
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the bot exited during start-up")
+        request = urllib.request.Request(
             f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 (local URL)
-            resp.read()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 (local URL)
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise TimeoutError(f"no answer from {url} within {timeout:.0f}s")
 
-    ask("hello")  # warm-up
-    times = []
-    for _ in range(rounds):
-        for q in QUESTIONS:
-            start = time.perf_counter()
-            ask(q)
-            times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return {
-        "requests": len(times),
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-        "max_ms": round(times[-1], 1),
-    }
+
+def bench_load(url: str, pids: dict[str, int], levels: list[int], seconds: float) -> dict[str, Any]:
+    """Each load level in turn, with the processes' peak memory over all of them."""
+    from bot.loadtest import run_load
+
+    idle = {name: _rss_mb(pid) for name, pid in pids.items()}
+    results = []
+    with PeakRss(pids) as rss:
+        for patients in levels:
+            results.append(asyncio.run(run_load(url, patients, seconds)).summary())
+    after = {name: _rss_mb(pid) for name, pid in pids.items()}
+    return {"levels": results, "rss_mb": {"idle": idle, "peak": rss.peak, "after": after}}
+
+
+def _ratios(ours: dict[str, Any], bare: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for mine, theirs in zip(ours["levels"], bare["levels"], strict=True):
+        rows.append(
+            {
+                "patients": mine["patients"],
+                "p95_ratio": round(mine["p95_ms"] / theirs["p95_ms"], 2) if theirs["p95_ms"] else None,
+                "throughput_ratio": round(mine["throughput_msg_s"] / theirs["throughput_msg_s"], 2)
+                if theirs["throughput_msg_s"]
+                else None,
+            }
+        )
+    return rows
+
+
+def _table(results: dict[str, Any]) -> str:
+    ours, bare = results["load"]["this_bot"], results["load"]["bare_rasa"]
+    lines = [
+        "| patients | this bot p50 / p95 / p99 ms | msg/s | errors | bare bot p50 / p95 / p99 ms | msg/s "
+        "| p95 ratio | throughput ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for mine, theirs, ratio in zip(ours["levels"], bare["levels"], results["load"]["ratios"], strict=True):
+        lines.append(
+            f"| {mine['patients']} | {mine['p50_ms']:.0f} / {mine['p95_ms']:.0f} / {mine['p99_ms']:.0f} "
+            f"| {mine['throughput_msg_s']:.1f} | {mine['errors']} "
+            f"| {theirs['p50_ms']:.0f} / {theirs['p95_ms']:.0f} / {theirs['p99_ms']:.0f} "
+            f"| {theirs['throughput_msg_s']:.1f} | {ratio['p95_ratio']}x | {ratio['throughput_ratio']}x |"
+        )
+    rss, bare_rss, cold = ours["rss_mb"], bare["rss_mb"], results["cold_start_s"]
+    lines.append("")
+    lines.append(
+        f"Memory (MB): Rasa server idle {rss['idle']['rasa']:.0f}, peak {rss['peak']['rasa']:.0f}; "
+        f"action server peak {rss['peak']['actions']:.0f}; bare Rasa peak {bare_rss['peak']['rasa']:.0f}. "
+        f"Cold start: {cold['this_bot']:.1f} s against {cold['bare_rasa']:.1f} s."
+    )
+    return "\n".join(lines)
+
+
+def _plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, label in (("this_bot", "this bot"), ("bare_rasa", "bare rasa init")):
+        levels = results["load"][name]["levels"]
+        patients = [level["patients"] for level in levels]
+        left.plot(patients, [level["p95_ms"] for level in levels], marker="o", label=label)
+        right.plot(patients, [level["throughput_msg_s"] for level in levels], marker="o", label=label)
+    left.set(xlabel="concurrent patients", ylabel="p95 latency (ms)", title="Latency")
+    right.set(xlabel="concurrent patients", ylabel="messages per second", title="Throughput")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--url", default="")
+    parser.add_argument("--levels", default="1,10,50", help="concurrent patients, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each load level")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the bare rasa init bot")
     args = parser.parse_args(argv)
-    results: dict[str, Any] = {"in_process": bench_in_process()}
-    bot = None
-    url = args.url
-    if not url:
-        bot = start_bot()
-        url = bot.url
+    levels = [int(level) for level in args.levels.split(",") if level.strip()]
+    results: dict[str, Any] = {"in_process": bench_in_process(), "load": {}, "cold_start_s": {}}
+    workdir = Path(tempfile.mkdtemp(prefix="pharmabot-bench-"))
+    started = time.monotonic()
+    bot = start_bot()
     try:
-        results["rest_round_trip"] = bench_rest(url, args.rounds)
-        if bot is not None:
-            results["memory_rss_mb"] = {
-                name: _rss_mb(p.pid) for name, p in zip(("actions", "rasa"), bot.processes, strict=True)
-            }
+        _wait_for_answer(bot.url, bot.processes[1])
+        results["cold_start_s"]["this_bot"] = round(time.monotonic() - started, 1)
+        pids = {"rasa": bot.pid("rasa"), "actions": bot.pid("actions")}
+        results["load"]["this_bot"] = bench_load(bot.url, pids, levels, args.seconds)
     finally:
-        if bot is not None:
-            bot.stop()
+        bot.stop()
+    if not args.no_baseline:
+        bare = start_bare_bot(workdir)
+        try:
+            results["cold_start_s"]["bare_rasa"] = round(bare.cold_start_s, 1)
+            results["load"]["bare_rasa"] = bench_load(
+                bare.url, {"rasa": bare.process.pid}, levels, args.seconds
+            )
+        finally:
+            bare.stop()
+        results["load"]["ratios"] = _ratios(results["load"]["this_bot"], results["load"]["bare_rasa"])
     out = ROOT / "reports" / "bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results["in_process"], indent=2))
+    if not args.no_baseline:
+        _plot(results, ROOT / "reports" / "bench.png")
+        print(_table(results))
+    else:
+        print(json.dumps(results["load"], indent=2))
+    print(f"written: {out}")
     return 0
 
 

@@ -43,6 +43,7 @@ from bot.chat_input import (
     rate_limited_reply,
     read_payload,
     read_rest_body,
+    session_missing_reply,
     too_long_reply,
 )
 from bot.origins import origin_allowed
@@ -196,7 +197,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             conversation = sessions.get(sid)
             if conversation is None:
-                await self._reply(sid, [{"text": "Please reconnect: this chat has no session yet."}])
+                await self._reply(sid, session_missing_reply())
                 return  # only a socket that asked for its session may speak in it
             if isinstance(data, dict) and isinstance(data.get(self.metadata_key), str):
                 try:

@@ -72,6 +72,13 @@ def too_long_reply(limit: int) -> list[dict[str, Any]]:
         return [{"text": f"Your message is too long for me. Please keep it under {limit:,} characters."}]
 
 
+def session_missing_reply() -> list[dict[str, Any]]:
+    """The answer to a socket that speaks before it asked for its session."""
+    from actions.phrases import phrase
+
+    return [{"text": phrase("session_missing")}]
+
+
 def rate_limited_reply() -> list[dict[str, Any]]:
     """The answer to a message over the rate limit (not read either)."""
     from actions.phrases import phrase

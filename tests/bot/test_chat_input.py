@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat_input import ChatInputError, failure_reply, read_payload, read_rest_body, too_long_reply
+from bot.chat_input import (
+    ChatInputError,
+    failure_reply,
+    rate_limited_reply,
+    read_payload,
+    read_rest_body,
+    session_missing_reply,
+    too_long_reply,
+)
 from bot.origins import cors_origin, origin_allowed
 from bot.session_ids import SessionSigner
 
@@ -47,6 +55,8 @@ def test_replies_that_need_no_nlu_come_from_the_domain():
     apology, disclaimer = failure_reply()
     assert "Sorry" in apology["text"] and apology["buttons"][0]["payload"] == "/request_consultant"
     assert "not medical advice" in disclaimer["text"]
+    assert "reload the page" in session_missing_reply()[0]["text"]
+    assert "wait a moment" in rate_limited_reply()[0]["text"]
 
 
 def test_session_tokens_are_the_servers_own():
