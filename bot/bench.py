@@ -132,6 +132,7 @@ def start_bare_bot(workdir: Path) -> BareBot:
     rasa = str(Path(sys.executable).parent / "rasa")
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     project = workdir / "bare"
+    project.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [rasa, "init", "--no-prompt", "--init-dir", str(project)],
         cwd=workdir,
