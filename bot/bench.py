@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.localbot import ROOT, free_port, start_bot
+from bot.localbot import ROOT, free_port, rss_mb, start_bot
 
 QUESTIONS = [
     "how common are infusion reactions with ocrevus",
@@ -79,13 +79,6 @@ def bench_in_process() -> dict[str, Any]:
     }
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
 class PeakRss:
     """Samples the resident memory of some processes in the background; keeps the peaks."""
 
@@ -107,7 +100,7 @@ class PeakRss:
         while not self._stop.is_set():
             for name, pid in self.pids.items():
                 with contextlib.suppress(OSError):
-                    self.peak[name] = max(self.peak[name], _rss_mb(pid))
+                    self.peak[name] = max(self.peak[name], rss_mb(pid))
             self._stop.wait(interval)
 
 
@@ -180,12 +173,12 @@ def bench_load(url: str, pids: dict[str, int], levels: list[int], seconds: float
     """Each load level in turn, with the processes' peak memory over all of them."""
     from bot.loadtest import run_load
 
-    idle = {name: _rss_mb(pid) for name, pid in pids.items()}
+    idle = {name: rss_mb(pid) for name, pid in pids.items()}
     results = []
     with PeakRss(pids) as rss:
         for patients in levels:
             results.append(asyncio.run(run_load(url, patients, seconds)).summary())
-    after = {name: _rss_mb(pid) for name, pid in pids.items()}
+    after = {name: rss_mb(pid) for name, pid in pids.items()}
     return {"levels": results, "rss_mb": {"idle": idle, "peak": rss.peak, "after": after}}
 
 

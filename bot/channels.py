@@ -38,12 +38,10 @@ from sanic.response import HTTPResponse
 
 from bot.chat_input import (
     ChatInputError,
+    domain_reply,
     failure_reply,
-    forget_reply,
-    rate_limited_reply,
     read_payload,
     read_rest_body,
-    session_missing_reply,
     too_long_reply,
 )
 from bot.origins import origin_allowed
@@ -80,8 +78,8 @@ def forget(agent: Any, sender_id: str) -> list[dict[str, Any]]:
             raise TypeError(f"cannot delete from {type(store).__name__}")
     except Exception as exc:
         log.error("deleting a conversation failed: %s", type(exc).__name__)
-        return forget_reply(deleted=False)
-    return forget_reply(deleted=True)
+        return domain_reply("forget_failed")
+    return domain_reply("conversation_forgotten")
 
 
 class SocketIOOutput(rasa_socketio.SocketIOOutput):
@@ -197,7 +195,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             conversation = sessions.get(sid)
             if conversation is None:
-                await self._reply(sid, session_missing_reply())
+                await self._reply(sid, domain_reply("session_missing"))
                 return  # only a socket that asked for its session may speak in it
             if isinstance(data, dict) and isinstance(data.get(self.metadata_key), str):
                 try:
@@ -210,7 +208,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 await sio.emit("error", {"error": str(exc)}, room=sid, namespace=self.namespace)
                 return
             if not self.limiter.allow(conversation, self._client(sid)):
-                await self._reply(conversation, rate_limited_reply())
+                await self._reply(conversation, domain_reply("rate_limited"))
                 return
             if len(text) > self.settings.max_message_chars:
                 await self._reply(conversation, too_long_reply(self.settings.max_message_chars))
@@ -270,7 +268,7 @@ class RestInput(rasa_rest.RestInput):
                 request.ip, request.headers.get("x-forwarded-for"), settings.trusted_proxies
             )
             if not limiter.allow(message.sender, client):
-                replies = [{"recipient_id": message.sender, **r} for r in rate_limited_reply()]
+                replies = [{"recipient_id": message.sender, **r} for r in domain_reply("rate_limited")]
                 return response.json(replies, status=429, headers={"Retry-After": "10"})
             if len(message.text) > settings.max_message_chars:
                 replies = too_long_reply(settings.max_message_chars)

@@ -61,47 +61,29 @@ def read_payload(data: object) -> tuple[str, dict[str, Any]]:
     return text, metadata
 
 
+def domain_reply(name: str, **values: Any) -> list[dict[str, Any]]:
+    """Template ``name`` of the domain's ``answer_templates`` as one bot message.
+
+    ``message_too_long``, ``rate_limited``, ``session_missing``, ``conversation_forgotten``,
+    ``forget_failed``: answers the channels give without the NLU.
+    """
+    from actions.phrases import buttons, phrase
+
+    message: dict[str, Any] = {"text": phrase(name, **values)}
+    if buttons(name):
+        message["buttons"] = buttons(name)
+    return [message]
+
+
 def too_long_reply(limit: int) -> list[dict[str, Any]]:
     """The answer to a message over ``limit`` characters (its text is never read)."""
-    from actions.phrases import phrase
-
-    try:
-        return [{"text": phrase("message_too_long", limit=f"{limit:,}")}]
-    except Exception:
-        log.exception("the message_too_long template could not be read")
-        return [{"text": f"Your message is too long for me. Please keep it under {limit:,} characters."}]
-
-
-def session_missing_reply() -> list[dict[str, Any]]:
-    """The answer to a socket that speaks before it asked for its session."""
-    from actions.phrases import phrase
-
-    return [{"text": phrase("session_missing")}]
-
-
-def rate_limited_reply() -> list[dict[str, Any]]:
-    """The answer to a message over the rate limit (not read either)."""
-    from actions.phrases import phrase
-
-    return [{"text": phrase("rate_limited")}]
-
-
-def forget_reply(deleted: bool) -> list[dict[str, Any]]:
-    """Tells the patient whether their conversation was deleted."""
-    from actions.phrases import phrase
-
-    return [{"text": phrase("conversation_forgotten" if deleted else "forget_failed")}]
+    return domain_reply("message_too_long", limit=f"{limit:,}")
 
 
 def failure_reply() -> list[dict[str, Any]]:
     """What the patient sees when something failed: apology, a consultant, the disclaimer."""
-    from actions.phrases import buttons, phrase
-
     try:
-        apology: dict[str, Any] = {"text": phrase("action_failed")}
-        if buttons("action_failed"):
-            apology["buttons"] = buttons("action_failed")
-        return [apology, {"text": phrase("disclaimer")}]
+        return [*domain_reply("action_failed"), *domain_reply("disclaimer")]
     except Exception:  # the domain itself is unreadable: still never leave the patient in silence
         log.exception("the action_failed template could not be read")
         text = "Sorry, something went wrong on my side. Please try again, or ask to talk to a consultant."

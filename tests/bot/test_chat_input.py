@@ -6,11 +6,10 @@ import pytest
 
 from bot.chat_input import (
     ChatInputError,
+    domain_reply,
     failure_reply,
-    rate_limited_reply,
     read_payload,
     read_rest_body,
-    session_missing_reply,
     too_long_reply,
 )
 from bot.origins import cors_origin, origin_allowed
@@ -55,8 +54,8 @@ def test_replies_that_need_no_nlu_come_from_the_domain():
     apology, disclaimer = failure_reply()
     assert "Sorry" in apology["text"] and apology["buttons"][0]["payload"] == "/request_consultant"
     assert "not medical advice" in disclaimer["text"]
-    assert "reload the page" in session_missing_reply()[0]["text"]
-    assert "wait a moment" in rate_limited_reply()[0]["text"]
+    assert "reload the page" in domain_reply("session_missing")[0]["text"]
+    assert "wait a moment" in domain_reply("rate_limited")[0]["text"]
 
 
 def test_session_tokens_are_the_servers_own():

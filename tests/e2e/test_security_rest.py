@@ -11,14 +11,13 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.localbot import LocalBot
+from bot.localbot import LocalBot, rss_mb
 from testkit import listening_addresses
 
 REFERENCE = re.compile(r"\b(MC-[A-Z0-9]{4,8})\b")
@@ -39,13 +38,6 @@ def _http(method: str, url: str, body: Any = None, raw: bytes | None = None) -> 
             return exc.code, json.loads(text)
         except ValueError:
             return exc.code, text.decode(errors="replace")
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 @pytest.mark.parametrize(
@@ -101,13 +93,13 @@ def test_a_body_that_is_not_json_gets_a_400(local_bot: LocalBot) -> None:
 
 def test_a_100_kb_message_is_answered_at_once_and_costs_no_memory(local_bot: LocalBot) -> None:
     _http("POST", local_bot.rest_url, {"sender": "warm-up", "message": "hello"})
-    before = _rss_mb(local_bot.pid("rasa"))
+    before = rss_mb(local_bot.pid("rasa"))
     started = time.monotonic()
     status, replies = _http("POST", local_bot.rest_url, {"sender": "big", "message": "I feel sick. " * 8000})
     elapsed = time.monotonic() - started
     assert status == 200 and "longer than I can read" in replies[0]["text"]
     assert elapsed < 3
-    assert _rss_mb(local_bot.pid("rasa")) - before < 200
+    assert rss_mb(local_bot.pid("rasa")) - before < 200
     status, replies = _http("POST", local_bot.rest_url, {"sender": "big", "message": "how is ocrevus given?"})
     assert status == 200 and any("infusion" in (r.get("text") or "") for r in replies)
 
