@@ -58,6 +58,12 @@ def run_rasa(settings: Settings, argv: list[str]) -> int:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     from rasa.__main__ import main
 
+    from bot.nlu import build_spacy
+
+    # the trained model carries its encoders; the spaCy pipeline comes from the code
+    if build_spacy.ensure():
+        print(f"built the spaCy pipeline in {build_spacy.PIPELINE_DIR}", file=sys.stderr)
+
     sys.argv = ["rasa", *argv]
     main()
     return 0

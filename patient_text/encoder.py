@@ -114,6 +114,7 @@ class WordPieceTokenizer:
     """BERT uncased tokenizer: clean, lowercase, strip accents, split punctuation, WordPiece."""
 
     def __init__(self, vocab: Sequence[str], max_chars_per_word: int = 100) -> None:
+        self.tokens = list(vocab)
         self.vocab = {tok: i for i, tok in enumerate(vocab)}
         self.max_chars = max_chars_per_word
         self.cls_id, self.sep_id, self.unk_id = (self.vocab[t] for t in ("[CLS]", "[SEP]", "[UNK]"))
@@ -192,17 +193,58 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class MiniLMEncoder:
     """all-MiniLM-L6-v2 sentence embeddings (384 floats, unit length) in numpy."""
 
-    def __init__(self, weights: dict[str, np.ndarray], tokenizer: WordPieceTokenizer, config: dict[str, Any]):
+    #: the files :meth:`save` writes: weights in this encoder's layout, vocabulary, settings
+    SAVED_FILES = ("weights.npz", "vocab.txt", "config.json")
+
+    def __init__(
+        self,
+        weights: dict[str, np.ndarray],
+        tokenizer: WordPieceTokenizer,
+        config: dict[str, Any],
+        transposed: bool = False,
+    ):
         self.w = {k: v.astype(np.float32) for k, v in weights.items() if k != "embeddings.position_ids"}
         self.tokenizer = tokenizer
+        self.config = dict(config)
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
         self.hidden = int(config["hidden_size"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
+        if transposed:
+            return
         # PyTorch Linear keeps [out, in]; transpose once
         for k in list(self.w):
             if k.endswith(".weight") and self.w[k].ndim == 2 and not k.startswith("embeddings."):
                 self.w[k] = np.ascontiguousarray(self.w[k].T)
+
+    def save(self, directory: Path, dtype: Any = np.float16) -> None:
+        """Write everything inference needs into ``directory`` (a trained model's own folder),
+        so a server loads the encoder from the model alone (:meth:`load_saved`)."""
+        import json
+
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez(directory / "weights.npz", **{k: v.astype(dtype) for k, v in self.w.items()})
+        (directory / "vocab.txt").write_text("\n".join(self.tokenizer.tokens) + "\n", encoding="utf-8")
+        (directory / "config.json").write_text(json.dumps(self.config, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load_saved(cls, directory: Path) -> MiniLMEncoder:
+        """The encoder :meth:`save` wrote; FileNotFoundError when ``directory`` holds none."""
+        import json
+
+        missing = [f for f in cls.SAVED_FILES if not (directory / f).exists()]
+        if missing:
+            raise FileNotFoundError(f"{directory}: no saved encoder ({', '.join(missing)} missing)")
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        tokenizer = WordPieceTokenizer.from_file(directory / "vocab.txt")
+        with np.load(directory / "weights.npz") as saved:
+            weights = {k: saved[k] for k in saved.files}
+        return cls(weights, tokenizer, config, transposed=True)
+
+    def rounded(self, dtype: Any = np.float16) -> MiniLMEncoder:
+        """This encoder with its weights rounded to ``dtype`` (as :meth:`save` stores them)."""
+        weights = {k: v.astype(dtype) for k, v in self.w.items()}
+        return MiniLMEncoder(weights, self.tokenizer, self.config, transposed=True)
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str] | None = None) -> MiniLMEncoder:
@@ -281,3 +323,10 @@ class MiniLMEncoder:
             idx = order[start : start + batch_size]
             out[idx] = self._encode_batch([seqs[i] for i in idx])
         return out
+
+
+def published_encoder() -> MiniLMEncoder:
+    """The published all-MiniLM-L6-v2 (build/minilm, fetched if missing) with its weights rounded
+    as a trained model stores them (float16): what the triage is trained on and what a server
+    loads from the model are the same numbers."""
+    return MiniLMEncoder.load().rounded(np.float16)

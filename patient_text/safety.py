@@ -62,11 +62,11 @@ class SafetyReader:
         return self._matcher
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """The published all-MiniLM-L6-v2, loaded on first use."""
+        """The published all-MiniLM-L6-v2 (as a trained model stores it), loaded on first use."""
         if self._encode is None:
-            from patient_text.encoder import MiniLMEncoder
+            from patient_text.encoder import published_encoder
 
-            self._encode = MiniLMEncoder.load().encode
+            self._encode = published_encoder().encode
         return self._encode(texts)
 
     def fit(self, extra: Sequence[triage.Example] = ()) -> triage.TriageModel:

@@ -42,7 +42,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     steadier than one run, and no slower to use). Sentence features only.
     """
 
-    WEIGHTS_FILE = "minilm_tuned.npz"
+    ENCODER_DIR = "encoder"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -59,6 +59,12 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def required_packages() -> list[str]:
         return ["safetensors", "scipy"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """What the trained resource holds: a cached training from before the model carried the
+        whole encoder is not reused."""
+        return f"{cls.ENCODER_DIR}/{','.join(MiniLMEncoder.SAVED_FILES)}"
 
     def __init__(
         self,
@@ -93,14 +99,16 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> MiniLMFeaturizer:
-        encoder = MiniLMEncoder.load(config.get("model_dir"))
-        try:
-            with model_storage.read_from(resource) as directory:
-                tuned = dict(np.load(directory / cls.WEIGHTS_FILE))
-        except (ValueError, FileNotFoundError):
-            tuned = {}  # not fine-tuned: the published weights
-        if tuned:
-            encoder.w.update({k: v.astype(np.float32) for k, v in tuned.items()})
+        """The encoder the trained model carries (weights, vocabulary, settings): a server needs
+        nothing beside the model file."""
+        with model_storage.read_from(resource) as directory:
+            saved = Path(directory) / cls.ENCODER_DIR
+            if not saved.is_dir():
+                raise FileNotFoundError(
+                    f"the model's {execution_context.node_name} holds no encoder: it was trained by an "
+                    "older version; retrain it (`make setup`)"
+                )
+            encoder = MiniLMEncoder.load_saved(saved)
         return cls(config, execution_context.node_name, encoder, model_storage, resource)
 
     @classmethod
@@ -108,26 +116,29 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         pass
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fine-tune the encoder on the intent examples when ``fine_tune_epochs`` > 0."""
+        """Fine-tune the encoder on the intent examples when ``fine_tune_epochs`` > 0, and store
+        it (float16) with the trained model, tuned or not."""
         assert self._storage is not None and self._resource is not None
         epochs = int(self._config["fine_tune_epochs"])
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
-        if epochs <= 0 or len({m.get(INTENT) for m in examples}) < 2:
-            return self._resource
-        from bot.nlu.finetune import fine_tune, soup
+        if epochs > 0 and len({m.get(INTENT) for m in examples}) >= 2:
+            from bot.nlu.finetune import fine_tune, soup
 
-        texts = [str(m.get(TEXT)) for m in examples]
-        labels = [str(m.get(INTENT)) for m in examples]
-        rate, seed = float(self._config["fine_tune_learning_rate"]), int(self._config["random_seed"])
-        runs = range(max(1, int(self._config["fine_tune_runs"])))
-        tuned = soup(
-            [
-                fine_tune(self.encoder, texts, labels, epochs=epochs, learning_rate=rate, seed=seed + r)
-                for r in runs
-            ]
-        )
+            texts = [str(m.get(TEXT)) for m in examples]
+            labels = [str(m.get(INTENT)) for m in examples]
+            rate, seed = float(self._config["fine_tune_learning_rate"]), int(self._config["random_seed"])
+            runs = range(max(1, int(self._config["fine_tune_runs"])))
+            tuned = soup(
+                [
+                    fine_tune(self.encoder, texts, labels, epochs=epochs, learning_rate=rate, seed=seed + r)
+                    for r in runs
+                ]
+            )
+            self.encoder.w.update({k: v.astype(np.float32) for k, v in tuned.items()})
+        # the rest of training featurizes with the weights a server will load
+        self.encoder = self.encoder.rounded(np.float16)
         with self._storage.write_to(self._resource) as directory:
-            np.savez(directory / self.WEIGHTS_FILE, **{k: v.astype(np.float16) for k, v in tuned.items()})
+            self.encoder.save(Path(directory) / self.ENCODER_DIR, np.float16)
         return self._resource
 
     def _featurize(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -25,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from knowledge.red_flags import GENERAL_FILE
 from patient_text import triage
+from patient_text.encoder import MiniLMEncoder, published_encoder
 from patient_text.safety import SafetyReader, Verdict, calm_training_questions
 
 ENTITY = "red_flag"
@@ -36,6 +38,7 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
     """Adds one ``red_flag`` entity per red flag, and a ``triage`` entity for a decision."""
 
     MODEL_FILE = "triage.pkl"
+    ENCODER_DIR = "encoder"  # the published all-MiniLM-L6-v2 the triage reads with (float16)
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -46,7 +49,13 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The corpus, its settings and the readers that choose its calm training questions are
         outside the training data: `rasa train` refits the triage when any of them changes."""
-        return triage.fingerprint(extra=[*sorted(Path(triage.HERE).glob("*.py")), GENERAL_FILE])
+        return triage.fingerprint(
+            extra=[
+                *sorted(Path(triage.HERE).glob("*.py")),
+                *sorted((Path(triage.HERE) / "data").glob("*.yml")),
+                GENERAL_FILE,
+            ]
+        )
 
     def __init__(
         self,
@@ -54,11 +63,13 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage | None = None,
         resource: Resource | None = None,
         model: triage.TriageModel | None = None,
+        encoder: MiniLMEncoder | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
-        self.reader = SafetyReader(model if self._config["triage"] else None)
+        use = model if self._config["triage"] else None
+        self.reader = SafetyReader(use, encoder.encode if encoder is not None else None)
 
     @classmethod
     def create(
@@ -79,13 +90,20 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> RedFlagDetector:
-        """At server start: load the triage, build the matcher and warm up, so no patient waits."""
+        """At server start: load the triage and its encoder (both inside the trained model),
+        build the matcher and warm up, so no patient waits."""
+        model, encoder = None, None
         try:
             with model_storage.read_from(resource) as directory:
                 model = triage.TriageModel.load(Path(directory) / cls.MODEL_FILE)
-        except (ValueError, FileNotFoundError, KeyError):
-            model = None  # trained with the triage off, or an older model: the patterns alone
-        detector = cls(config, model_storage, resource, model)
+                encoder = MiniLMEncoder.load_saved(Path(directory) / cls.ENCODER_DIR)
+        except (ValueError, FileNotFoundError, KeyError) as err:
+            if model is not None:
+                raise FileNotFoundError(
+                    f"the model's triage has no encoder beside it ({err}): retrain it (`make setup`)"
+                ) from err
+            # trained with the triage off: the patterns alone
+        detector = cls(config, model_storage, resource, model, encoder)
         detector.reader.read(["hello"])
         return detector
 
@@ -108,9 +126,12 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
                 for m in training_data.intent_examples
                 if m.get(TEXT)
             ]
+            encoder = published_encoder()
+            self.reader = SafetyReader(encoder=encoder.encode)
             model = self.reader.fit(calm_training_questions(questions))
             with self._storage.write_to(self._resource) as directory:
                 model.save(Path(directory) / self.MODEL_FILE)
+                encoder.save(Path(directory) / self.ENCODER_DIR, np.float16)
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -63,13 +63,13 @@ def training_questions() -> list[tuple[str, str]]:
 
 
 class CachedEncoder:
-    """The published encoder with its embeddings kept in build/ between runs (same numbers)."""
+    """The triage's encoder with its embeddings kept in build/ between runs (same numbers)."""
 
-    def __init__(self, path: Path = ROOT / "build" / "cache" / "safety_embeddings.npz") -> None:
-        from patient_text.encoder import MiniLMEncoder
+    def __init__(self, path: Path = ROOT / "build" / "cache" / "safety_embeddings_f16.npz") -> None:
+        from patient_text.encoder import published_encoder
 
         self.path = path
-        self.encoder = MiniLMEncoder.load()
+        self.encoder = published_encoder()
         self.known: dict[str, np.ndarray] = {}
         if path.exists():
             data = np.load(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,20 @@ def test_featurizer_adds_sentence_features(encoder: MiniLMEncoder) -> None:
     assert seq is None and sent is not None
     assert sent.features.shape == (1, 384) and sent.type == FEATURE_TYPE_SENTENCE
     assert msgs[1].get_dense_features(TEXT) == (None, None)
+
+
+def test_saved_encoder_reads_like_the_rounded_one(encoder: MiniLMEncoder, tmp_path: Path) -> None:
+    """What a trained model stores (float16 weights, vocabulary, settings) loads on its own and
+    gives the same embeddings as the encoder it was saved from, rounded."""
+    encoder.save(tmp_path / "encoder")
+    saved = MiniLMEncoder.load_saved(tmp_path / "encoder")
+    texts = ["my throat is swelling", "how often is ocrevus given", "naïve café ünïcode"]
+    assert saved.tokenizer.tokens == encoder.tokenizer.tokens
+    np.testing.assert_allclose(saved.encode(texts), encoder.rounded().encode(texts), atol=1e-6)
+    # float16 storage moves an embedding by far less than the gap between different questions
+    assert float(np.min(np.sum(saved.encode(texts) * encoder.encode(texts), axis=1))) > 0.999
+
+
+def test_load_saved_names_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="weights.npz"):
+        MiniLMEncoder.load_saved(tmp_path)
