@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge import KnowledgeBase, Monograph
+from patient_text.spelling import QUESTION_WORD_MIN_LENGTH, letter_dropped
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,7 @@ def _is_generic(value: str) -> bool:
     spelt right or with one letter missing."""
     word = "".join(ch for ch in value.lower() if ch.isalpha())
     return any(
-        word == g
-        or (
-            len(g) >= 6 and len(word) == len(g) - 1 and any(g[:i] + g[i + 1 :] == word for i in range(len(g)))
-        )
-        for g in _GENERIC_WORDS
-    )
-
-
-def _whole_word(name: str, text: str) -> bool:
-    """``name`` stands as whole words in ``text``, and has three letters or more."""
-    return (
-        len(name.strip()) >= 3
-        and re.search(rf"(?<!\w){re.escape(name.strip())}(?!\w)", text, re.I) is not None
+        word == g or (len(g) >= QUESTION_WORD_MIN_LENGTH and letter_dropped(word, g)) for g in _GENERIC_WORDS
     )
 
 
@@ -128,8 +117,7 @@ def resolve_drug(
     unclear which one is meant: the context holds the choices instead of a drug.
     """
     text = str(message.get("text") or "")
-    # a medicine's name is a word of the message, not a piece of one ("na" in "gonna")
-    named = [n for n in entity_values(message, "drug") if kb.find_drug(n) or _whole_word(n, text)]
+    named = kb.drug_names.mentioned(entity_values(message, "drug"), text)
     if allow_companions:
         named = [n for n in named if kb.find_drug(n) or n not in companion_drugs(message, named)]
     for name in named:

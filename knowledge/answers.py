@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from knowledge.schema import AdverseReactionTable, Fact, Item, Monograph, TableRow
-from knowledge.text import contains_phrase, normalise, similar
-
-#: Entity values closer than this to a term count as the term (typos such as "shingels").
-TERM_SIMILARITY = 0.85
+from patient_text.spelling import TERM, contains_phrase, normalise
 
 
 @dataclass(frozen=True)
@@ -40,11 +37,7 @@ def _term_matches(terms: list[str], text_norm: str, values_norm: list[str]) -> b
         if contains_phrase(text_norm, t):
             return True
         for value in values_norm:
-            if (
-                value == t
-                or contains_phrase(value, t)
-                or (len(t) >= 5 and similar(value, t) >= TERM_SIMILARITY)
-            ):
+            if contains_phrase(value, t) or TERM.accepts(value, t):  # typos such as "shingels"
                 return True
     return False
 

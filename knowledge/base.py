@@ -1,9 +1,8 @@
-"""The knowledge base: every monograph loaded once, drugs found by name, typo-tolerant."""
+"""The knowledge base: every monograph loaded once, drugs found by name (patient_text.drugs)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 
 import yaml
@@ -11,7 +10,7 @@ import yaml
 from knowledge.errors import MonographError
 from knowledge.loader import MONOGRAPH_DIR, load_monograph, monograph_paths
 from knowledge.schema import Monograph
-from knowledge.text import normalise, similar
+from patient_text.drugs import DrugNames
 
 
 def load_site_default(path: Path, monographs: dict[str, Monograph]) -> str | None:
@@ -28,24 +27,19 @@ def load_site_default(path: Path, monographs: dict[str, Monograph]) -> str | Non
     return default
 
 
-#: Minimum difflib ratio for a misspelt drug name to count as a known drug.
-FUZZY_CUTOFF = 0.8
-#: Shorter names must match exactly: "test" is not a typo of "testra".
-MIN_FUZZY_LENGTH = 5
-
-
 @dataclass
 class KnowledgeBase:
     """All monographs, indexed by every name a patient may use for them."""
 
     monographs: dict[str, Monograph]
     default_drug: str | None = None
-    _names: dict[str, str] = field(default_factory=dict, repr=False)
+    #: every name of every drug, and the matcher that reads them
+    drug_names: DrugNames = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for mono in self.monographs.values():
-            for name in self.names_of(mono):
-                self._names.setdefault(normalise(name), mono.id)
+        self.drug_names = DrugNames(
+            (name, mono.id) for mono in self.monographs.values() for name in self.names_of(mono)
+        )
 
     @classmethod
     def load(cls, directory: Path = MONOGRAPH_DIR, site_file: Path | None = None) -> KnowledgeBase:
@@ -79,40 +73,10 @@ class KnowledgeBase:
         return [self.display_name(d) for d in sorted(self.monographs)]
 
     def find_drug(self, name: str) -> Monograph | None:
-        """The monograph a name refers to: exact, then within the name, then fuzzy; else None."""
-        key = normalise(name)
-        if not key:
-            return None
-        if key in self._names:
-            return self.monographs[self._names[key]]
-        for known, drug_id in sorted(self._names.items(), key=lambda kv: -len(kv[0])):
-            if f" {known} " in f" {key} ":
-                return self.monographs[drug_id]
-        if len(key) < MIN_FUZZY_LENGTH:
-            return None
-        close = [n for n in self._names if abs(len(n) - len(key)) <= 2]
-        match = get_close_matches(key, close, n=1, cutoff=FUZZY_CUTOFF)
-        if match:
-            return self.monographs[self._names[match[0]]]
-        return None
+        """The monograph a name refers to: exact, then within the name, then misspelt; else None."""
+        drug_id = self.drug_names.find(name)
+        return self.monographs[drug_id] if drug_id else None
 
     def find_drugs_in_text(self, text: str) -> list[str]:
         """Ids of covered drugs named in free text (misspelt words of 5+ letters too), in order."""
-        tokens = normalise(text).split()
-        found: list[tuple[int, str]] = []
-        for known, drug_id in self._names.items():
-            width = len(known.split())
-            for i in range(len(tokens) - width + 1):
-                window = " ".join(tokens[i : i + width])
-                if window == known or (
-                    len(known) >= MIN_FUZZY_LENGTH
-                    and abs(len(window) - len(known)) <= 2
-                    and similar(window, known) >= 0.85
-                ):
-                    found.append((i, drug_id))
-                    break
-        ordered: list[str] = []
-        for _, drug_id in sorted(found):
-            if drug_id not in ordered:
-                ordered.append(drug_id)
-        return ordered
+        return self.drug_names.in_text(text)

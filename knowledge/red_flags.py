@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,6 +19,7 @@ from typing import Literal
 from knowledge.base import KnowledgeBase
 from knowledge.loader import read_checked
 from knowledge.schema import Strict
+from patient_text.spelling import PATTERN_WORD, SWAP_MIN_LENGTH, transposed
 
 GENERAL_FILE = Path(__file__).parent / "general_red_flags.yml"
 GENERAL = "general"
@@ -239,21 +239,9 @@ def _stem(word: str) -> str:
 def _same_word(pattern_word: str, word: str) -> bool:
     if pattern_word == word or (len(word) >= 4 and _stem(pattern_word) == _stem(word)):
         return True
-    if len(word) >= 4 and _swapped(pattern_word, word):
+    if len(word) >= SWAP_MIN_LENGTH and word[:1] == pattern_word[:1] and transposed(pattern_word, word):
         return True
-    return (
-        len(pattern_word) >= 5
-        and word[:1] == pattern_word[:1]
-        and SequenceMatcher(None, pattern_word, word).ratio() >= 0.85
-    )
-
-
-def _swapped(a: str, b: str) -> bool:
-    """Two neighbouring letters typed the wrong way round: "pian" for "pain"."""
-    if len(a) != len(b) or a[:1] != b[:1]:
-        return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    return PATTERN_WORD.accepts(word, pattern_word)
 
 
 class _GeneralFlag(Strict):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.nlu.evaluate import half_of, misspell
-from bot.nlu.spelling import _distance
+from patient_text.spelling import edit_distance
 
 TEXTS = [
     "how often do i get the infusion",
@@ -22,7 +22,7 @@ def test_misspell_is_repeatable_and_changes_only_long_words_by_one_edit() -> Non
         for before, after in zip(text.split(), once.split(), strict=True):
             if before != after:
                 changed += 1
-                assert len(before) >= 5 and _distance(before, after) == 1
+                assert len(before) >= 5 and edit_distance(before, after) == 1
     assert changed >= 3  # about a third of the long words
 
 
