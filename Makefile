@@ -13,17 +13,21 @@ MINILM    := build/minilm/model.safetensors
 MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
 TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(MINILM) \
              bot/nlu/embeddings.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/entity_merger.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py \
-             $(wildcard patient_text/*.py) patient_text/triage.yml $(wildcard patient_text/triage_corpus/*.tsv)
+             $(wildcard patient_text/*.py) patient_text/triage.yml $(wildcard patient_text/triage_corpus/*.tsv) \
+             $(wildcard patient_text/data/*.yml)
 
 CHROMIUM  := /usr/bin/chromium
+NGINX     := /usr/sbin/nginx
 WIDGET    := bot/web/static/widget/widget.js
 WIDGET_IN := widget/package.json widget/package-lock.json widget/build.mjs $(wildcard widget/src/*)
 NPM_STAMP := widget/node_modules/.installed
 
-.PHONY: help setup run test unit validate core-test e2e lint typecheck eval calibrate-fallback conversations bench browser widget screenshot clean
+.PHONY: help setup run run-prod nginx test unit validate core-test e2e lint typecheck eval calibrate-fallback conversations bench browser widget screenshot clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start the bot on :5005, actions on :5055"
+	@echo "make run-prod  the production layout on one machine: nginx on :8080 in front of 2 Rasa"
+	@echo "               servers, 2 action servers and the web app, PostgreSQL + Redis (docs/production.md)"
 	@echo "make test   set up, then run every test"
 
 # --- set-up ---------------------------------------------------------------------------
@@ -78,8 +82,20 @@ browser:
 run: setup
 	scripts/run.sh
 
+# Debian's nginx, the public entry of run-prod (started by bot.prodstack, not as a system service)
+nginx:
+	@if [ ! -x $(NGINX) ]; then \
+	  echo "Installing Debian's nginx for make run-prod"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends nginx || \
+	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends nginx; }; \
+	fi
+
+run-prod: setup nginx
+	scripts/run-prod.sh
+
 # --- tests ----------------------------------------------------------------------------
-test: setup browser lint typecheck validate unit core-test e2e conversations
+test: setup browser nginx lint typecheck validate unit core-test e2e conversations
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check knowledge actions bot patient_text tests
@@ -98,7 +114,7 @@ unit: setup
 core-test: setup
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out reports/core
 
-e2e: setup browser
+e2e: setup browser nginx
 	source scripts/env.sh && $(PY) -m pytest -q -rs tests -m e2e
 
 # intent accuracy and macro F1 on tests/nlu and ../shared/eval (reports/eval/)

@@ -17,6 +17,10 @@ Owns the commands (argparse)::
     python -m bot actions [--port P]          the action server (bot.action_server)
     python -m bot purge [--older-than 90d]    delete conversations, resolved tickets and
                                               rejected outbox files past retention
+    python -m bot prod [--host H] [--port P]  the production layout on this machine: nginx
+                                              (default 127.0.0.1:8080) in front of 2 Rasa
+                                              servers, 2 action servers and the web app,
+                                              PostgreSQL and Redis (bot.prodstack)
 
 Settings come from the environment (``bot.settings``). Exit status: 0 success, 1 a
 known error (printed on stderr, without a traceback), 2 bad usage.
@@ -111,6 +115,11 @@ def _parser() -> argparse.ArgumentParser:
         "--older-than", metavar="PERIOD", help="like 90d, 12h (default: RETENTION_PERIOD or 90d)"
     )
     purge.set_defaults(run=_purge)
+
+    prod = commands.add_parser("prod", help="nginx + 2 Rasa + 2 action servers + web app (make run-prod)")
+    prod.add_argument("--host", help="nginx's address; default: PUBLIC_HOST or 127.0.0.1")
+    prod.add_argument("--port", type=int, help="nginx's port; default: PUBLIC_PORT or 8080")
+    prod.set_defaults(run=_prod)
     return parser
 
 
@@ -245,6 +254,61 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     report = purge(settings.tracker_database_url, settings.database_url, settings.outbox_dir, period)
     print(report)
     return 0
+
+
+def _prod(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+    import signal
+
+    from bot.prodstack import DEFAULT_DATABASE_URL, Ports, ProdStack, ProdStackError
+    from bot.settings import PROJECT_ROOT
+
+    def env(name: str, default: str) -> str:
+        return os.environ.get(name, "").strip() or default
+
+    try:
+        port = args.port or int(env("PUBLIC_PORT", "8080"))
+        redis_port, redis_db = int(env("REDIS_PORT", "6379")), int(env("REDIS_DB", "0"))
+    except ValueError as exc:
+        raise CliError(f"PUBLIC_PORT, REDIS_PORT and REDIS_DB must be numbers: {exc}") from None
+    stack = ProdStack(
+        ports=Ports.fixed(public=port),
+        run_dir=PROJECT_ROOT / "var" / "prod",
+        database_url=settings.database_url if os.environ.get("DATABASE_URL") else DEFAULT_DATABASE_URL,
+        tracker_db=os.environ.get("TRACKER_DB_NAME") or None,
+        redis_host=env("REDIS_HOST", "127.0.0.1"),
+        redis_port=redis_port,
+        redis_db=redis_db,
+        public_host=args.host or env("PUBLIC_HOST", "127.0.0.1"),
+    )
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    print(f"Starting {', '.join(stack.names)} (logs: {stack.log_dir}) ...", flush=True)
+    try:
+        stack.start()
+        print(
+            f"""
+Ready: {stack.public_url}/  (demo page with the chat widget; consultant inbox: /inbox)
+Try:
+  curl -s -XPOST {stack.rest_url} \\
+       -H 'Content-Type: application/json' \\
+       -d '{{"sender": "t1", "message": "how common are infusion reactions with ocrevus"}}'
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
+        name = stack.wait()
+        print(f"{name} stopped; see {stack.log_dir / (name + '.log')}. Stopping the others.", file=sys.stderr)
+        return 1
+    except ProdStackError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("Stopping...", file=sys.stderr, flush=True)
+        stack.stop()
 
 
 def _safe_url(url: str) -> str:

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,28 @@ def _answers(url: str) -> bool:
             return bool(resp.status == 200)
     except OSError:
         return False
+
+
+def wait_until_answering(
+    urls: Sequence[str], processes: Mapping[str, subprocess.Popen[bytes]], timeout: float
+) -> None:
+    """Poll ``urls`` one after the other until each answers 200 (the servers start in parallel).
+
+    Raises :class:`RuntimeError` naming those of ``processes`` that exited meanwhile,
+    :class:`TimeoutError` naming the URLs still silent after ``timeout`` seconds.
+    """
+    pending = list(urls)
+    deadline = time.monotonic() + timeout
+    while pending:
+        exited = [name for name, proc in processes.items() if proc.poll() is not None]
+        if exited:
+            raise RuntimeError(f"{', '.join(exited)} exited before answering")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no answer after {timeout:.0f}s from {', '.join(pending)}")
+        if _answers(pending[0]):
+            pending.pop(0)
+        else:
+            time.sleep(0.5)
 
 
 @dataclass

@@ -1,0 +1,295 @@
+"""Scale out for real (bot.prodstack, docs/production.md): nginx in front of two Rasa servers
+and two action servers, the web app, PostgreSQL and Redis; one stack for the module.
+
+One conversation moves between the Rasa servers in the middle of the handoff form; only the
+chat and the web app's pages are reachable through nginx; nginx hands the client's address
+on to the rate limits; a Rasa server killed mid-conversation is skipped and comes back; and
+the widget talks to the bot through nginx in Chromium (socket.io over a WebSocket).
+
+Needs PostgreSQL and Redis on 127.0.0.1 and nginx (`make nginx`): skipped with a reason when
+one is missing, failed instead when REQUIRE_SERVICES=1 (CI). Uses a throw-away database and
+Redis DB 8; a start takes about a minute, the module about three.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import secrets
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.localbot import ROOT
+from bot.prodstack import NGINX, Ports, ProdStack
+from bot.tickets import TicketRepository
+
+pytestmark = [pytest.mark.services]
+
+PG = ("127.0.0.1", 5432)
+REDIS = ("127.0.0.1", 6379)
+REDIS_DB = 8  # test_production_profile uses 7
+RATE_PER_CLIENT = 4
+REFERENCE = re.compile(r"\b(MC-[A-Z0-9]{4,8})\b")
+REST_LINE = re.compile(r'"POST /webhooks/rest/webhook HTTP/[\d.]+" (\d{3}) .*upstream="([^"]*)"')
+
+# the widget suite's browser, tabs and chat helpers (tests/widget/conftest.py), not a copy
+_spec = importlib.util.spec_from_file_location("widget_suite", ROOT / "tests" / "widget" / "conftest.py")
+assert _spec is not None and _spec.loader is not None
+_widget_suite = sys.modules[_spec.name] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_widget_suite)
+browser = _widget_suite.browser
+new_page = _widget_suite.new_page
+chat = _widget_suite.chat
+
+
+def _answers(addr: tuple[str, int]) -> bool:
+    try:
+        with socket.create_connection(addr, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProdStack]:
+    missing = [name for name, addr in (("PostgreSQL", PG), ("Redis", REDIS)) if not _answers(addr)]
+    missing += [] if os.access(NGINX, os.X_OK) else [f"nginx ({NGINX}: make nginx)"]
+    if missing:
+        reason = f"not available: {', '.join(missing)}"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(reason)
+    import psycopg2
+
+    db_name = f"pharmabot_scale_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname="test")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{db_name}"')
+    run_dir = tmp_path_factory.mktemp("prod")
+    prod = ProdStack(
+        ports=Ports.free(),
+        run_dir=run_dir,
+        database_url=f"postgresql://postgres@{PG[0]}:{PG[1]}/{db_name}",
+        redis_db=REDIS_DB,
+        redis_host=REDIS[0],
+        redis_port=REDIS[1],
+    )
+    prod.extra_env.update(
+        {
+            # on directly (to prove nginx hides it), never through nginx
+            "RASA_API_TOKEN": secrets.token_hex(20),
+            "RATE_PER_CLIENT": str(RATE_PER_CLIENT),
+            "OUTBOX_DIR": str(run_dir / "outbox"),
+            "APP_ENV": "development",
+            "ALLOWED_ORIGINS": f"{prod.public_url},http://localhost:{prod.ports.public}",
+            "INBOX_BASE_URL": prod.public_url,
+            "WIDGET_RASA_URL": prod.public_url,
+            "SMTP_HOST": "",
+            "NOTIFY_WEBHOOK_URL": "",
+        }
+    )
+    try:
+        prod.start()
+        yield prod
+    finally:
+        prod.stop()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        admin.close()
+        import redis
+
+        redis.Redis(host=REDIS[0], port=REDIS[1], db=REDIS_DB).flushdb()
+
+
+def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 (local URL)
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _say(url: str, sender: str, message: str) -> str:
+    """One REST message to ``url`` (nginx or one Rasa server); the bot's texts."""
+    status, replies = _post(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": message})
+    assert status == 200, (status, replies)
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def _get(url: str) -> tuple[int, dict[str, str], str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 (local URL)
+            return resp.status, dict(resp.headers), resp.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode(errors="replace")
+
+
+def _access_log(stack: ProdStack) -> Path:
+    return stack.log_dir / "nginx-access.log"
+
+
+def _log_mark(stack: ProdStack) -> int:
+    """The access log's size once the lines of the requests already answered are in."""
+    size = _access_log(stack).stat().st_size
+    while True:
+        time.sleep(0.3)
+        now = _access_log(stack).stat().st_size
+        if now == size:
+            return size
+        size = now
+
+
+def _rest_lines(stack: ProdStack, since: int, count: int) -> list[tuple[int, list[str]]]:
+    """(status, upstream addresses tried) of the REST requests nginx logged after byte ``since``,
+    once there are ``count`` (nginx writes a line just after the response, so it may lag)."""
+    deadline = time.monotonic() + 5
+    while True:
+        text = _access_log(stack).read_bytes()[since:].decode(errors="replace")
+        lines = [
+            (int(m.group(1)), [a.strip() for a in m.group(2).split(",")])
+            for m in map(REST_LINE.search, text.splitlines())
+            if m
+        ]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
+def _upstream(stack: ProdStack, index: int) -> str:
+    return f"127.0.0.1:{stack.ports.rasa[index - 1]}"
+
+
+def _tracker_user_events(stack: ProdStack, sender: str) -> int:
+    import psycopg2
+
+    with psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname=stack.env["TRACKER_DB_NAME"]) as c:
+        cursor = c.cursor()
+        cursor.execute("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (sender,))
+        return int(cursor.fetchone()[0])
+
+
+def test_one_handoff_form_alternates_between_the_two_rasa_servers(stack: ProdStack) -> None:
+    """Each message straight to the other Rasa server: the form goes on from PostgreSQL."""
+    sender = f"scale-{uuid.uuid4().hex[:8]}"
+    turns = [
+        ("can I breastfeed on ocrevus", "milk"),
+        ("can a pharmacist call me?", "name"),
+        ("Jane Doe", "email address or phone number"),
+        ("jane@", "doesn't look like an email"),
+        ("jane.doe@example.com", "best time"),
+        ("weekday mornings", "can I breastfeed on ocrevus"),  # the question is prefilled
+        ("/affirm", "consent"),
+        ("/affirm", "jane.doe@example.com"),  # the summary
+    ]
+    for number, (message, expected) in enumerate(turns):
+        reply = _say(stack.rasa_url(1 + number % 2), sender, message)
+        assert expected in reply, (number, message, reply)
+    done = _say(stack.rasa_url(2), sender, "/affirm")
+    match = REFERENCE.search(done)
+    assert match, done
+    ticket = TicketRepository.for_url(stack.database_url).get(match.group(1))
+    assert ticket.patient_name == "Jane Doe" and ticket.email == "jane.doe@example.com"
+    assert ticket.question == "can I breastfeed on ocrevus" and ticket.drug == "ocrelizumab"
+    assert _tracker_user_events(stack, sender) == len(turns) + 1
+
+
+def test_rest_through_nginx_goes_round_robin_and_the_form_goes_on(stack: ProdStack) -> None:
+    sender = f"scale-{uuid.uuid4().hex[:8]}"
+    mark = _log_mark(stack)
+    assert "What is your name?" in _say(stack.public_url, sender, "I want to talk to a consultant")
+    reply = _say(stack.public_url, sender, "how often is the ocrevus infusion given?")
+    assert "6 months" in reply and "What is your name?" in reply
+    assert "email address or phone number" in _say(stack.public_url, sender, "Ana Smith")
+    assert "Nothing was sent" in _say(stack.public_url, sender, "cancel")
+    lines = _rest_lines(stack, mark, 4)
+    assert len(lines) == 4 and all(status == 200 for status, _ in lines), lines
+    used = [tried[-1] for _, tried in lines]
+    assert set(used) == {_upstream(stack, 1), _upstream(stack, 2)}, used
+
+
+def test_only_the_chat_and_the_web_app_are_reachable_through_nginx(stack: ProdStack) -> None:
+    token = stack.env["RASA_API_TOKEN"]
+    for path in ("/status", "/version", "/domain", "/conversations/x/tracker", "/webhooks/rest/"):
+        joined = f"{path}?token={token}"
+        assert _get(stack.rasa_url(1) + joined)[0] == 200, path  # Rasa serves it directly...
+        status, headers, body = _get(stack.public_url + joined)
+        assert status == 404 and headers.get("Server") == "nginx" and "nginx" in body, (path, status)
+    status, _ = _post(f"{stack.public_url}/model/parse?token={token}", {"text": "hello"})
+    assert status == 404
+    assert _get(f"{stack.public_url}/healthz")[0] == 404  # the web app's health check stays inside
+    # the chat, the demo page with the widget pointed at nginx, the static files, the inbox
+    assert "6 months" in _say(stack.public_url, f"scale-{uuid.uuid4().hex[:8]}", "how often is ocrevus given")
+    status, _, page = _get(f"{stack.public_url}/")
+    assert status == 200 and f'data-server-url="{stack.public_url}"' in page
+    assert _get(f"{stack.public_url}/static/widget/widget.js")[0] == 200
+    status, _, login = _get(f"{stack.public_url}/inbox")
+    assert status == 200 and "password" in login.lower()
+    status, _, body = _get(f"{stack.public_url}/api/tickets")
+    assert status == 401 and "error" in json.loads(body)  # the web app's JSON, not an nginx page
+
+
+def test_the_rate_limits_see_the_client_address_nginx_passes_on(stack: ProdStack) -> None:
+    """X-Forwarded-For from nginx (trusted) names the client; each Rasa server counts its own."""
+    client = {"X-Forwarded-For": "198.51.100.7"}
+    statuses = [
+        _post(stack.rest_url, {"sender": f"rl-{i}", "message": "hello"}, client)[0]
+        for i in range(3 * RATE_PER_CLIENT)
+    ]
+    allowed = statuses.count(200)
+    assert RATE_PER_CLIENT <= allowed <= 2 * RATE_PER_CLIENT, statuses  # one bucket per server
+    assert statuses.count(429) == len(statuses) - allowed, statuses
+    other = _post(stack.rest_url, {"sender": "rl-x", "message": "hello"}, {"X-Forwarded-For": "198.51.100.8"})
+    assert other[0] == 200
+
+
+@pytest.mark.browser
+def test_widget_conversation_through_nginx_in_chromium(stack: ProdStack, new_page: Any, chat: Any) -> None:
+    tab = new_page()
+    page = tab.page
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.goto(f"{stack.public_url}/")
+    chat.open_chat(page)
+    answer = "\n".join(chat.say(page, "how often is it given?"))
+    assert "6 months" in answer  # about the page's drug, ocrelizumab
+    through_nginx = stack.public_url.replace("http://", "ws://") + "/socket.io/"
+    assert any(url.startswith(through_nginx) and "transport=websocket" in url for url in sockets), sockets
+    assert tab.errors == []
+
+
+def test_a_killed_rasa_server_is_skipped_and_the_conversation_goes_on(stack: ProdStack) -> None:
+    sender = f"fault-{uuid.uuid4().hex[:8]}"
+    assert "milk" in _say(stack.public_url, sender, "can I breastfeed on ocrevus")
+    assert "name" in _say(stack.public_url, sender, "can a pharmacist call me?")
+    stack.kill("rasa-1")
+    mark = _log_mark(stack)
+    assert "email address or phone number" in _say(stack.public_url, sender, "Jane Doe")
+    assert "best time" in _say(stack.public_url, sender, "jane.doe@example.com")
+    assert "can I breastfeed on ocrevus" in _say(stack.public_url, sender, "weekday mornings")
+    lines = _rest_lines(stack, mark, 3)
+    assert [status for status, _ in lines] == [200, 200, 200], lines
+    assert all(tried[-1] == _upstream(stack, 2) for _, tried in lines), lines
+    assert [_upstream(stack, 1), _upstream(stack, 2)] in [tried for _, tried in lines], lines  # retried
+
+    stack.restart("rasa-1")
+    mark = _log_mark(stack)
+    assert "consent" in _say(stack.public_url, sender, "/affirm")
+    assert "Jane Doe" in _say(stack.public_url, sender, "/affirm")
+    match = REFERENCE.search(_say(stack.public_url, sender, "/affirm"))
+    assert match
+    assert TicketRepository.for_url(stack.database_url).get(match.group(1)).patient_name == "Jane Doe"
+    used = [tried[-1] for _, tried in _rest_lines(stack, mark, 3)]
+    assert _upstream(stack, 1) in used, used  # back in the rotation
