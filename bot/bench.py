@@ -171,15 +171,20 @@ def _wait_for_answer(url: str, process: subprocess.Popen[bytes], timeout: float 
 
 def bench_load(url: str, pids: dict[str, int], levels: list[int], seconds: float) -> dict[str, Any]:
     """Each load level in turn, with the processes' peak memory over all of them."""
-    from bot.loadtest import run_load
+    from bot.loadtest import conversation_growth, run_load
 
     idle = {name: rss_mb(pid) for name, pid in pids.items()}
     results = []
     with PeakRss(pids) as rss:
         for patients in levels:
             results.append(asyncio.run(run_load(url, patients, seconds)).summary())
+        growth = asyncio.run(conversation_growth(url))
     after = {name: rss_mb(pid) for name, pid in pids.items()}
-    return {"levels": results, "rss_mb": {"idle": idle, "peak": rss.peak, "after": after}}
+    return {
+        "levels": results,
+        "conversation_growth": growth,
+        "rss_mb": {"idle": idle, "peak": rss.peak, "after": after},
+    }
 
 
 def _ratios(ours: dict[str, Any], bare: dict[str, Any]) -> list[dict[str, Any]]:
@@ -217,6 +222,12 @@ def _table(results: dict[str, Any]) -> str:
         f"Memory (MB): Rasa server idle {rss['idle']['rasa']:.0f}, peak {rss['peak']['rasa']:.0f}; "
         f"action server peak {rss['peak']['actions']:.0f}; bare Rasa peak {bare_rss['peak']['rasa']:.0f}. "
         f"Cold start: {cold['this_bot']:.1f} s against {cold['bare_rasa']:.1f} s."
+    )
+    mine, theirs = ours["conversation_growth"], bare["conversation_growth"]
+    lines.append(
+        f"The {mine['turns']}th message of a conversation against the 1st (median of five): "
+        f"{mine['last_ms']:.0f} / {mine['first_ms']:.0f} ms = {mine['ratio']}x; "
+        f"bare bot {theirs['last_ms']:.0f} / {theirs['first_ms']:.0f} ms = {theirs['ratio']}x."
     )
     return "\n".join(lines)
 

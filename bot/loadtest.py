@@ -100,3 +100,37 @@ async def run_load(base_url: str, patients: int, seconds: float) -> LoadResult:
         await asyncio.gather(*(_patient(session, url, deadline, scripts, result) for _ in range(patients)))
         result.seconds = time.monotonic() - started
     return result
+
+
+#: the questions a long conversation repeats (answer actions only: no red flag, no form)
+LONG_CONVERSATION = (
+    "what are the side effects of ocrevus",
+    "how often is it given?",
+    "can i drink alcohol with it",
+    "how should i store it",
+    "what tests do i need before starting",
+)
+
+
+async def conversation_growth(base_url: str, turns: int = 100, window: int = 5) -> dict[str, Any]:
+    """One patient's conversation of ``turns`` messages, one at a time: the median latency of
+    its first ``window`` messages against its last ``window`` (what the tracker store loads grows
+    with the conversation)."""
+    url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+    sender = f"long-{uuid.uuid4().hex[:12]}"
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        for turn in range(turns):
+            message = LONG_CONVERSATION[turn % len(LONG_CONVERSATION)]
+            started = time.perf_counter()
+            async with session.post(url, json={"sender": sender, "message": message}) as resp:
+                await resp.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+    first = sorted(latencies[:window])[window // 2]
+    last = sorted(latencies[-window:])[window // 2]
+    return {
+        "turns": turns,
+        "first_ms": round(first, 1),
+        "last_ms": round(last, 1),
+        "ratio": round(last / first, 2) if first else None,
+    }
