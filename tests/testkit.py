@@ -1,11 +1,16 @@
 """Helpers shared by the test suites: headless Debian chromium, a switchable TCP proxy and the
-labelled message tables (set<TAB>label<TAB>message)."""
+labelled message tables (set<TAB>label<TAB>message), and the local PostgreSQL and Redis
+of the production-profile tests."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +130,43 @@ def _address(hex_address: str) -> str:
         return socket.inet_ntop(socket.AF_INET, raw[::-1])
     words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
     return socket.inet_ntop(socket.AF_INET6, words)
+
+
+# --- the local services of the production-profile tests (PostgreSQL, Redis) -------------
+PG = ("127.0.0.1", 5432)
+REDIS = ("127.0.0.1", 6379)
+
+
+def _answers(addr: tuple[str, int]) -> bool:
+    try:
+        with socket.create_connection(addr, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_services(extra_missing: list[str] | None = None) -> None:
+    """Skip (or fail under REQUIRE_SERVICES=1) unless PostgreSQL and Redis answer."""
+    missing = [name for name, addr in (("PostgreSQL", PG), ("Redis", REDIS)) if not _answers(addr)]
+    missing += extra_missing or []
+    if missing:
+        reason = f"not available: {', '.join(missing)}"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(reason)
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database, dropped afterwards; yields its name."""
+    import psycopg2
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname="test")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

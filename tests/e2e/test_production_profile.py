@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -16,33 +15,17 @@ from collections.abc import Iterator
 import pytest
 
 from bot.localbot import ROOT, LocalBot, start_bot
-
-PG = ("127.0.0.1", 5432)
-REDIS = ("127.0.0.1", 6379)
-
-
-def _answers(addr: tuple[str, int]) -> bool:
-    try:
-        with socket.create_connection(addr, timeout=2):
-            return True
-    except OSError:
-        return False
+from testkit import PG, REDIS, require_services, throwaway_database
 
 
 @pytest.fixture(scope="module")
 def production_bot() -> Iterator[tuple[LocalBot, str]]:
-    missing = [name for name, addr in (("PostgreSQL", PG), ("Redis", REDIS)) if not _answers(addr)]
-    if missing:
-        reason = f"{' and '.join(missing)} not answering on 127.0.0.1"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
-    import psycopg2
+    require_services()
+    with throwaway_database("pharmabot_e2e") as db_name:
+        yield from _production_bot(db_name)
 
-    db_name = f"pharmabot_e2e_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname="test")
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{db_name}"')
+
+def _production_bot(db_name: str) -> Iterator[tuple[LocalBot, str]]:
     env = {
         "TRACKER_DB_HOST": PG[0],
         "TRACKER_DB_PORT": str(PG[1]),
@@ -59,8 +42,6 @@ def production_bot() -> Iterator[tuple[LocalBot, str]]:
         yield bot, db_name
     finally:
         bot.stop()
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_conversation_is_stored_in_postgresql(production_bot: tuple[LocalBot, str]) -> None:

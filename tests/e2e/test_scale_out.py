@@ -18,7 +18,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import sys
 import time
 import urllib.error
@@ -33,11 +32,10 @@ import pytest
 from bot.localbot import ROOT
 from bot.prodstack import NGINX, Ports, ProdStack
 from bot.tickets import TicketRepository
+from testkit import PG, REDIS, require_services, throwaway_database
 
 pytestmark = [pytest.mark.services]
 
-PG = ("127.0.0.1", 5432)
-REDIS = ("127.0.0.1", 6379)
 REDIS_DB = 8  # test_production_profile uses 7
 RATE_PER_CLIENT = 4
 REFERENCE = re.compile(r"\b(MC-[A-Z0-9]{4,8})\b")
@@ -53,29 +51,14 @@ new_page = _widget_suite.new_page
 chat = _widget_suite.chat
 
 
-def _answers(addr: tuple[str, int]) -> bool:
-    try:
-        with socket.create_connection(addr, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProdStack]:
-    missing = [name for name, addr in (("PostgreSQL", PG), ("Redis", REDIS)) if not _answers(addr)]
-    missing += [] if os.access(NGINX, os.X_OK) else [f"nginx ({NGINX}: make nginx)"]
-    if missing:
-        reason = f"not available: {', '.join(missing)}"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
-    import psycopg2
+    require_services([] if os.access(NGINX, os.X_OK) else [f"nginx ({NGINX}: make nginx)"])
+    with throwaway_database("pharmabot_scale") as db_name:
+        yield from _stack(tmp_path_factory, db_name)
 
-    db_name = f"pharmabot_scale_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname="test")
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{db_name}"')
+
+def _stack(tmp_path_factory: pytest.TempPathFactory, db_name: str) -> Iterator[ProdStack]:
     run_dir = tmp_path_factory.mktemp("prod")
     prod = ProdStack(
         ports=Ports.free(),
@@ -104,8 +87,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProdStack]:
         yield prod
     finally:
         prod.stop()
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        admin.close()
         import redis
 
         redis.Redis(host=REDIS[0], port=REDIS[1], db=REDIS_DB).flushdb()
