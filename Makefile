@@ -70,26 +70,26 @@ widget: $(WIDGET)
 setup: $(INSTALLED) $(SPACY) $(MODEL) $(WIDGET)
 	@mkdir -p var
 
+# a Debian package when its program is missing: $(call apt_install,PROGRAM,PACKAGE)
+define apt_install
+	@if [ ! -x $(1) ]; then \
+	  echo "Installing Debian's $(2)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends $(2) || \
+	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(2); }; \
+	fi
+endef
+
 # Debian's chromium for the browser tests (Playwright drives it; it cannot download one)
 browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y --no-install-recommends chromium || \
-	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; }; \
-	fi
+	$(call apt_install,$(CHROMIUM),chromium)
 
 run: setup
 	scripts/run.sh
 
 # Debian's nginx, the public entry of run-prod (started by bot.prodstack, not as a system service)
 nginx:
-	@if [ ! -x $(NGINX) ]; then \
-	  echo "Installing Debian's nginx for make run-prod"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y --no-install-recommends nginx || \
-	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends nginx; }; \
-	fi
+	$(call apt_install,$(NGINX),nginx)
 
 run-prod: setup nginx
 	scripts/run-prod.sh
