@@ -104,3 +104,20 @@ def test_own_held_out_sets_share_no_example_with_the_training_data(test_set: str
     assert len(held_out) >= 150
     shared = sorted({example for _, example in _examples()} & held_out)
     assert not shared, f"{test_set} examples also in data/nlu: {shared}"
+
+
+def test_no_training_example_shares_most_of_its_words_with_an_evaluation_question() -> None:
+    """Word sets too: no example of three or more words whose words and a question's overlap by
+    60% or more of the two together (the same question with its words moved around)."""
+    if not EVAL.exists():
+        pytest.skip(f"{EVAL} not present")
+    lines = EVAL.read_text().splitlines()
+    questions = [set(_norm(json.loads(line)["question"]).split()) for line in lines if line.strip()]
+    shared = []
+    for where, example in _examples():
+        words = set(example.split())
+        for question in questions:
+            if len(words & question) >= 0.6 * len(words | question):
+                shared.append(f"{where}: {example!r} ~ an evaluation question")
+                break
+    assert not shared, "training examples sharing most words with evaluation questions:\n" + "\n".join(shared)
