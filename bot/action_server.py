@@ -95,7 +95,7 @@ def create_app(settings: Settings, package: str = "actions") -> Sanic:
             return response.json({"error": exc.message, "action_name": exc.action_name}, status=404)
         except Exception as exc:  # fail safe: an apology, never silence, never the tracker in a log
             log.error("action %s failed: %s", name, type(exc).__name__)
-            return response.json({"events": [], "responses": failure_reply()})
+            return response.json({"events": [], "responses": failure_reply(settings.consultant_contact)})
         return response.json(result)
 
     @app.get("/actions")

@@ -5,8 +5,11 @@ reading of a message (the eight questions one at a time). Under load: closed-loo
 conversations (``bot.loadtest``) at 1, 10 and 50 concurrent patients against this bot, then
 against a bare ``rasa init`` assistant trained in a temporary folder with the same venv, in
 the same run; latency percentiles, throughput, errors, peak memory of every process, cold
-start, and the ratios to the bare bot. Writes reports/bench.json and reports/bench.png and
-prints the table.
+start, and the ratios to the bare bot. Then the same load through nginx against the
+production layout of ``make run-prod`` (2 Rasa servers, 2 action servers, PostgreSQL, Redis;
+``bot.prodstack``) on a throw-away database, with its ratios to the same bare bot (skipped with
+the reason when PostgreSQL, Redis or nginx is missing). Writes reports/bench.json and
+reports/bench.png and prints the tables.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ QUESTIONS = [
     "what is orserdu used for",
     "hello",
 ]
+BENCH_REDIS_DB = 9  # the production profile's lock store in the benchmark (tests use 7 and 8)
 
 
 def _timed(fn: Any, repeat: int) -> dict[str, float]:
@@ -187,6 +191,39 @@ def bench_load(url: str, pids: dict[str, int], levels: list[int], seconds: float
     }
 
 
+def bench_production(levels: list[int], seconds: float, workdir: Path) -> dict[str, Any] | None:
+    """``bench_load`` through nginx against the production layout; None (and why) if it cannot start."""
+    import redis
+
+    from bot.prodstack import Ports, ProdStack, ProdStackError, drop_database
+
+    name = f"pharmabot_bench_{os.getpid()}"
+    stack = ProdStack(
+        ports=Ports.free(),
+        run_dir=workdir / "prod",
+        database_url=f"postgresql://postgres@127.0.0.1:5432/{name}",
+        redis_db=BENCH_REDIS_DB,
+    )
+    stack.extra_env.update(
+        {"OUTBOX_DIR": str(workdir / "prod-outbox"), "SMTP_HOST": "", "NOTIFY_WEBHOOK_URL": ""}
+    )
+    started = time.monotonic()
+    try:
+        stack.start()
+        _wait_for_answer(stack.public_url, stack.processes["nginx"])
+        cold_start = round(time.monotonic() - started, 1)
+        pids = {process: proc.pid for process, proc in stack.processes.items()}
+        return {**bench_load(stack.public_url, pids, levels, seconds), "cold_start_s": cold_start}
+    except ProdStackError as exc:
+        print(f"production profile skipped: {exc}", file=sys.stderr)
+        return None
+    finally:
+        stack.stop()
+        with contextlib.suppress(Exception):
+            drop_database(stack.database_url, name)
+            redis.Redis(host=stack.redis_host, port=stack.redis_port, db=BENCH_REDIS_DB).flushdb()
+
+
 def _ratios(ours: dict[str, Any], bare: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for mine, theirs in zip(ours["levels"], bare["levels"], strict=True):
@@ -204,18 +241,7 @@ def _ratios(ours: dict[str, Any], bare: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _table(results: dict[str, Any]) -> str:
     ours, bare = results["load"]["this_bot"], results["load"]["bare_rasa"]
-    lines = [
-        "| patients | this bot p50 / p95 / p99 ms | msg/s | errors | bare bot p50 / p95 / p99 ms | msg/s "
-        "| p95 ratio | throughput ratio |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for mine, theirs, ratio in zip(ours["levels"], bare["levels"], results["load"]["ratios"], strict=True):
-        lines.append(
-            f"| {mine['patients']} | {mine['p50_ms']:.0f} / {mine['p95_ms']:.0f} / {mine['p99_ms']:.0f} "
-            f"| {mine['throughput_msg_s']:.1f} | {mine['errors']} "
-            f"| {theirs['p50_ms']:.0f} / {theirs['p95_ms']:.0f} / {theirs['p99_ms']:.0f} "
-            f"| {theirs['throughput_msg_s']:.1f} | {ratio['p95_ratio']}x | {ratio['throughput_ratio']}x |"
-        )
+    lines = _rows(ours, bare, results["load"]["ratios"])
     rss, bare_rss, cold = ours["rss_mb"], bare["rss_mb"], results["cold_start_s"]
     lines.append("")
     lines.append(
@@ -229,7 +255,35 @@ def _table(results: dict[str, Any]) -> str:
         f"{mine['last_ms']:.0f} / {mine['first_ms']:.0f} ms = {mine['ratio']}x; "
         f"bare bot {theirs['last_ms']:.0f} / {theirs['first_ms']:.0f} ms = {theirs['ratio']}x."
     )
+    prod = results["load"].get("production")
+    if prod:
+        lines += ["", "Production layout through nginx (2 Rasa + 2 action servers, PostgreSQL, Redis):", ""]
+        lines += _rows(prod, bare, results["load"]["production_ratios"])
+        peaks = ", ".join(f"{name} {mb:.0f}" for name, mb in prod["rss_mb"]["peak"].items())
+        growth = prod["conversation_growth"]
+        lines.append("")
+        lines.append(
+            f"Peak memory (MB): {peaks}. Cold start: {prod['cold_start_s']:.1f} s. "
+            f"{growth['turns']}th message against the 1st: {growth['ratio']}x."
+        )
     return "\n".join(lines)
+
+
+def _rows(ours: dict[str, Any], bare: dict[str, Any], ratios: list[dict[str, Any]]) -> list[str]:
+    """The markdown table of the load levels: ``ours`` against the bare bot."""
+    lines = [
+        "| patients | this bot p50 / p95 / p99 ms | msg/s | errors | bare bot p50 / p95 / p99 ms | msg/s "
+        "| p95 ratio | throughput ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for mine, theirs, ratio in zip(ours["levels"], bare["levels"], ratios, strict=True):
+        lines.append(
+            f"| {mine['patients']} | {mine['p50_ms']:.0f} / {mine['p95_ms']:.0f} / {mine['p99_ms']:.0f} "
+            f"| {mine['throughput_msg_s']:.1f} | {mine['errors']} "
+            f"| {theirs['p50_ms']:.0f} / {theirs['p95_ms']:.0f} / {theirs['p99_ms']:.0f} "
+            f"| {theirs['throughput_msg_s']:.1f} | {ratio['p95_ratio']}x | {ratio['throughput_ratio']}x |"
+        )
+    return lines
 
 
 def _plot(results: dict[str, Any], path: Path) -> None:
@@ -239,7 +293,10 @@ def _plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for name, label in (("this_bot", "this bot"), ("bare_rasa", "bare rasa init")):
+    names = [("this_bot", "this bot"), ("bare_rasa", "bare rasa init"), ("production", "production layout")]
+    for name, label in names:
+        if not results["load"].get(name):
+            continue
         levels = results["load"][name]["levels"]
         patients = [level["patients"] for level in levels]
         left.plot(patients, [level["p95_ms"] for level in levels], marker="o", label=label)
@@ -259,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="1,10,50", help="concurrent patients, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load level")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare rasa init bot")
+    parser.add_argument("--no-production", action="store_true", help="skip the production layout")
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",") if level.strip()]
     results: dict[str, Any] = {"in_process": bench_in_process(), "load": {}, "cold_start_s": {}}
@@ -282,6 +340,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             bare.stop()
         results["load"]["ratios"] = _ratios(results["load"]["this_bot"], results["load"]["bare_rasa"])
+    if not args.no_production:
+        results["load"]["production"] = bench_production(levels, args.seconds, workdir)
+        if results["load"]["production"] and not args.no_baseline:
+            results["load"]["production_ratios"] = _ratios(
+                results["load"]["production"], results["load"]["bare_rasa"]
+            )
     out = ROOT / "reports" / "bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

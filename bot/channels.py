@@ -2,7 +2,8 @@
 
 Owns :class:`RestInput` and :class:`SocketIOInput`. Both keep Rasa's names (``rest``,
 ``socketio``), paths and events, check every message with :mod:`bot.chat_input` (types,
-sizes, ``MAX_MESSAGE_CHARS``) and answer a failure with an apology instead of silence.
+sizes, ``MAX_MESSAGE_CHARS``) and answer a failure with an apology instead of silence, also
+when the conversation store failed during the turn (:mod:`bot.store_guard`).
 
 Socket.io sessions belong to their socket: the server issues signed session ids
 (:mod:`bot.session_ids`); a socket that names an id it was not given gets a new conversation,
@@ -48,6 +49,7 @@ from bot.origins import origin_allowed
 from bot.rate_limit import RateLimiter, client_address
 from bot.session_ids import SessionSigner
 from bot.settings import Settings, load_settings
+from bot.store_guard import guarded_turn, watching
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +86,30 @@ def forget(agent: Any, sender_id: str) -> list[dict[str, Any]]:
 
 class SocketIOOutput(rasa_socketio.SocketIOOutput):
     """Sends a custom payload as one ``bot_uttered`` message ``{"custom": payload}``; keeps the
-    forget marker back (``forget_requested``) for the channel to act on after the turn."""
+    forget marker back (``forget_requested``) for the channel to act on after the turn. With
+    ``held`` a list, messages wait there until :meth:`release` (the turn is checked first)."""
 
     forget_requested = False
     sent = 0
+    held: list[tuple[str, Any]] | None = None
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
+        if self.held is not None:
+            self.held.append((socket_id, response))
+            return
         await super()._send_message(socket_id, response)
+
+    async def release(self, failures: list[str], apology: list[dict[str, Any]]) -> None:
+        """Send the held turn, or the apology instead (:func:`bot.store_guard.guarded_turn`)."""
+        held, self.held = self.held or [], None
+        turn = guarded_turn([response for _, response in held], failures, [])
+        if turn:
+            for socket_id, response in held:
+                await super()._send_message(socket_id, response)
+        elif held:
+            for message in apology:
+                await self.send_response(held[0][0], dict(message))
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         if wants_forgetting({"custom": json_message}):
@@ -214,20 +232,26 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 await self._reply(conversation, too_long_reply(self.settings.max_message_chars))
                 return
             output = SocketIOOutput(sio, self.bot_message_evt)
-            try:
-                await on_new_message(
-                    UserMessage(text, output, conversation, input_channel=self.name(), metadata=metadata)
-                )
-            except Exception as exc:  # never silence: an apology, and no message text in the log
-                log.error("socket.io message failed: %s", type(exc).__name__)
-                await self._reply(conversation, failure_reply())
-                return
+            output.held = []
+            request = sio.get_environ(sid, namespace=self.namespace).get("sanic.request")
+            agent = getattr(getattr(getattr(request, "app", None), "ctx", None), "agent", None)
+            apology = failure_reply(self.settings.consultant_contact)
+            with watching(agent) as store_failures:
+                try:
+                    await on_new_message(
+                        UserMessage(text, output, conversation, input_channel=self.name(), metadata=metadata)
+                    )
+                except Exception as exc:  # never silence: an apology, and no message text in the log
+                    log.error("socket.io message failed: %s", type(exc).__name__)
+                    output.held = None
+                    await self._reply(conversation, apology)
+                    return
+            await output.release(store_failures, apology)
             if not output.sent and not output.forget_requested and text.strip() != "/restart":
-                await self._reply(conversation, failure_reply())  # an action failed in silence
+                # an action failed in silence
+                await self._reply(conversation, failure_reply(self.settings.consultant_contact))
             if output.forget_requested:
-                request = sio.get_environ(sid, namespace=self.namespace).get("sanic.request")
-                agent = getattr(getattr(request, "app", None), "ctx", None)
-                await self._reply(conversation, forget(getattr(agent, "agent", None), conversation))
+                await self._reply(conversation, forget(agent, conversation))
 
         return webhook
 
@@ -274,25 +298,31 @@ class RestInput(rasa_rest.RestInput):
                 replies = too_long_reply(settings.max_message_chars)
                 return response.json([{"recipient_id": message.sender, **reply} for reply in replies])
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(
-                        message.text,
-                        collector,
-                        message.sender,
-                        input_channel=self.name(),
-                        metadata=message.metadata,
+            agent = getattr(request.app.ctx, "agent", None)
+            apology = [
+                {"recipient_id": message.sender, **r} for r in failure_reply(settings.consultant_contact)
+            ]
+            with watching(agent) as store_failures:
+                try:
+                    await on_new_message(
+                        UserMessage(
+                            message.text,
+                            collector,
+                            message.sender,
+                            input_channel=self.name(),
+                            metadata=message.metadata,
+                        )
                     )
-                )
-            except Exception as exc:  # never an empty reply, and no message text in the log
-                log.error("REST message failed: %s", type(exc).__name__)
-                collector.messages.extend({"recipient_id": message.sender, **r} for r in failure_reply())
+                except Exception as exc:  # never an empty reply, and no message text in the log
+                    log.error("REST message failed: %s", type(exc).__name__)
+                    collector.messages[:] = apology
+            collector.messages[:] = guarded_turn(collector.messages, store_failures, apology)
             if any(wants_forgetting(m) for m in collector.messages):
                 kept = [m for m in collector.messages if not wants_forgetting(m)]
-                done = forget(getattr(request.app.ctx, "agent", None), message.sender)
+                done = forget(agent, message.sender)
                 collector.messages[:] = kept + [{"recipient_id": message.sender, **r} for r in done]
             if not collector.messages and message.text.strip() != "/restart":
-                collector.messages.extend({"recipient_id": message.sender, **r} for r in failure_reply())
+                collector.messages.extend(apology)
             return response.json(collector.messages)
 
         return webhook

@@ -80,10 +80,14 @@ def too_long_reply(limit: int) -> list[dict[str, Any]]:
     return domain_reply("message_too_long", limit=f"{limit:,}")
 
 
-def failure_reply() -> list[dict[str, Any]]:
-    """What the patient sees when something failed: apology, a consultant, the disclaimer."""
+def failure_reply(contact: str | None = None) -> list[dict[str, Any]]:
+    """What the patient sees when something failed: apology, a consultant (and how to reach one
+    directly, ``CONSULTANT_CONTACT``, since the handoff form may be down too), the disclaimer."""
     try:
-        return [*domain_reply("action_failed"), *domain_reply("disclaimer")]
+        apology = domain_reply("action_failed")
+        if contact:
+            apology[0]["text"] += " " + domain_reply("consultant_contact", contact=contact)[0]["text"]
+        return [*apology, *domain_reply("disclaimer")]
     except Exception:  # the domain itself is unreadable: still never leave the patient in silence
         log.exception("the action_failed template could not be read")
         text = "Sorry, something went wrong on my side. Please try again, or ask to talk to a consultant."

@@ -152,6 +152,28 @@ def ensure_database(url: str, name: str, admin_databases: tuple[str, ...] = ADMI
     raise ProdStackError(f"cannot create database {name!r} on {parts.host}:{parts.port}: {problem}")
 
 
+def drop_database(url: str, name: str) -> None:
+    """Drop the PostgreSQL database ``name`` on the server of ``url`` (its connections closed)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = make_url(url)
+    connection = psycopg2.connect(
+        host=parts.host or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname=ADMIN_DATABASES[0],
+        connect_timeout=5,
+    )
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        connection.close()
+
+
 def _listening(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=2):

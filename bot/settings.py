@@ -81,6 +81,7 @@ class Settings:
     smtp: SmtpSettings = SmtpSettings()
     webhook_url: str | None = None
     webhook_timeout_seconds: float = 10.0
+    consultant_contact: str | None = None
 
     @property
     def production(self) -> bool:
@@ -145,6 +146,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp=smtp,
         webhook_url=_optional(env, "NOTIFY_WEBHOOK_URL"),
         webhook_timeout_seconds=smtp.timeout_seconds,
+        consultant_contact=_optional(env, "CONSULTANT_CONTACT"),
     )
     _check_consistency(settings)
     if production:

@@ -5,12 +5,16 @@ of the production-profile tests."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import threading
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +139,23 @@ def _address(hex_address: str) -> str:
 # --- the local services of the production-profile tests (PostgreSQL, Redis) -------------
 PG = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
+# the session's production stack (tests/conftest.py: prod_stack)
+PROD_REDIS_DB = 8  # test_production_profile uses 7
+PROD_RATE_PER_CLIENT = 4  # per address other than the host's own (test_scale_out)
+CONSULTANT_CONTACT = "call 555-0100 (weekdays 9-17)"
+
+
+@dataclass
+class ProdLinks:
+    """The production stack's roads to its services, each a switchable proxy (fault tests):
+    the tracker store's and the tickets' PostgreSQL, and Redis."""
+
+    tracker_db: TcpProxy
+    tickets_db: TcpProxy
+    redis: TcpProxy
+
+    def all(self) -> tuple[TcpProxy, ...]:
+        return (self.tracker_db, self.tickets_db, self.redis)
 
 
 def _answers(addr: tuple[str, int]) -> bool:
@@ -170,3 +191,24 @@ def throwaway_database(prefix: str) -> Iterator[str]:
     finally:
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """POST ``body`` as JSON; (status, the decoded answer, or the raw body of an error)."""
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 (local URL)
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def rest_message(url: str, sender: str, message: str) -> tuple[int, str]:
+    """One message to the REST channel at ``url`` (``/webhooks/rest/webhook`` is added):
+    (status, the bot's texts joined by newlines)."""
+    status, replies = post_json(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": message})
+    if status != 200 or not isinstance(replies, list):
+        return status, str(replies)
+    return status, "\n".join(r.get("text") or "" for r in replies)

@@ -54,6 +54,9 @@ def test_replies_that_need_no_nlu_come_from_the_domain():
     apology, disclaimer = failure_reply()
     assert "Sorry" in apology["text"] and apology["buttons"][0]["payload"] == "/request_consultant"
     assert "not medical advice" in disclaimer["text"]
+    assert "directly" not in apology["text"]  # no contact configured: none made up
+    apology, _ = failure_reply("call 555-0100")
+    assert apology["text"].startswith("Sorry") and apology["text"].endswith("directly: call 555-0100.")
     assert "reload the page" in domain_reply("session_missing")[0]["text"]
     assert "wait a moment" in domain_reply("rate_limited")[0]["text"]
 

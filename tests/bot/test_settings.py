@@ -41,6 +41,7 @@ def test_values_from_the_environment():
             "NOTIFY_EMAIL_FROM": "bot@x.test",
             "NOTIFY_EMAIL_TO": "a@x.test, b@x.test",
             "NOTIFY_WEBHOOK_URL": "https://hooks.x.test/abc",
+            "CONSULTANT_CONTACT": " call 555-0100 ",
         }
     )
     assert settings.database_url == "postgresql://u@h/db"
@@ -49,6 +50,7 @@ def test_values_from_the_environment():
     assert settings.smtp.enabled and settings.smtp.starttls is False and settings.smtp.port == 25
     assert settings.smtp.recipients == ("a@x.test", "b@x.test")
     assert settings.webhook_url == "https://hooks.x.test/abc"
+    assert settings.consultant_contact == "call 555-0100"
 
 
 @pytest.mark.parametrize(

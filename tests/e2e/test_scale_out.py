@@ -3,100 +3,48 @@ and two action servers, the web app, PostgreSQL and Redis; one stack for the mod
 
 One conversation moves between the Rasa servers in the middle of the handoff form; only the
 chat and the web app's pages are reachable through nginx; nginx hands the client's address
-on to the rate limits; a Rasa server killed mid-conversation is skipped and comes back. (A
-widget conversation through nginx in Chromium is not here yet: a second Playwright in the
-session broke the widget suite's; it belongs in tests/widget.)
+on to the rate limits; a Rasa server killed mid-conversation is skipped and comes back. The
+other faults are in test_faults.py, the widget through nginx in tests/widget.
 
-Needs PostgreSQL and Redis on 127.0.0.1 and nginx (`make nginx`): skipped with a reason when
-one is missing, failed instead when REQUIRE_SERVICES=1 (CI). Uses a throw-away database and
-Redis DB 8; a start takes about a minute, the module about three.
+The stack is the session's ``prod_stack`` (tests/conftest.py): it needs PostgreSQL, Redis and
+nginx (`make nginx`), and is skipped with a reason when one is missing, failed instead when
+REQUIRE_SERVICES=1 (CI).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.prodstack import NGINX, Ports, ProdStack
+from bot.prodstack import ProdStack
 from bot.tickets import TicketRepository
-from testkit import PG, REDIS, require_services, throwaway_database
+from testkit import PG, PROD_RATE_PER_CLIENT, post_json, rest_message
 
 pytestmark = [pytest.mark.services]
 
-REDIS_DB = 8  # test_production_profile uses 7
-RATE_PER_CLIENT = 4
+RATE_PER_CLIENT = PROD_RATE_PER_CLIENT
 REFERENCE = re.compile(r"\b(MC-[A-Z0-9]{4,8})\b")
 REST_LINE = re.compile(r'"POST /webhooks/rest/webhook HTTP/[\d.]+" (\d{3}) .*upstream="([^"]*)"')
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProdStack]:
-    require_services([] if os.access(NGINX, os.X_OK) else [f"nginx ({NGINX}: make nginx)"])
-    with throwaway_database("pharmabot_scale") as db_name:
-        yield from _stack(tmp_path_factory, db_name)
-
-
-def _stack(tmp_path_factory: pytest.TempPathFactory, db_name: str) -> Iterator[ProdStack]:
-    run_dir = tmp_path_factory.mktemp("prod")
-    prod = ProdStack(
-        ports=Ports.free(),
-        run_dir=run_dir,
-        database_url=f"postgresql://postgres@{PG[0]}:{PG[1]}/{db_name}",
-        redis_db=REDIS_DB,
-        redis_host=REDIS[0],
-        redis_port=REDIS[1],
-    )
-    prod.extra_env.update(
-        {
-            # on directly (to prove nginx hides it), never through nginx
-            "RASA_API_TOKEN": secrets.token_hex(20),
-            "RATE_PER_CLIENT": str(RATE_PER_CLIENT),
-            "OUTBOX_DIR": str(run_dir / "outbox"),
-            "APP_ENV": "development",
-            "ALLOWED_ORIGINS": f"{prod.public_url},http://localhost:{prod.ports.public}",
-            "INBOX_BASE_URL": prod.public_url,
-            "WIDGET_RASA_URL": prod.public_url,
-            "SMTP_HOST": "",
-            "NOTIFY_WEBHOOK_URL": "",
-        }
-    )
-    try:
-        prod.start()
-        yield prod
-    finally:
-        prod.stop()
-        import redis
-
-        redis.Redis(host=REDIS[0], port=REDIS[1], db=REDIS_DB).flushdb()
-
-
-def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    req = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 (local URL)
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+@pytest.fixture
+def stack(prod_stack: ProdStack) -> ProdStack:
+    """The session's production stack (tests/conftest.py)."""
+    return prod_stack
 
 
 def _say(url: str, sender: str, message: str) -> str:
     """One REST message to ``url`` (nginx or one Rasa server); the bot's texts."""
-    status, replies = _post(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": message})
-    assert status == 200, (status, replies)
-    return "\n".join(r.get("text") or "" for r in replies)
+    status, text = rest_message(url, sender, message)
+    assert status == 200, (status, text)
+    return text
 
 
 def _get(url: str) -> tuple[int, dict[str, str], str]:
@@ -197,7 +145,7 @@ def test_only_the_chat_and_the_web_app_are_reachable_through_nginx(stack: ProdSt
         assert _get(stack.rasa_url(1) + joined)[0] == 200, path  # Rasa serves it directly...
         status, headers, body = _get(stack.public_url + joined)
         assert status == 404 and headers.get("Server") == "nginx" and "nginx" in body, (path, status)
-    status, _ = _post(f"{stack.public_url}/model/parse?token={token}", {"text": "hello"})
+    status, _ = post_json(f"{stack.public_url}/model/parse?token={token}", {"text": "hello"})
     assert status == 404
     assert _get(f"{stack.public_url}/healthz")[0] == 404  # the web app's health check stays inside
     # the chat, the demo page with the widget pointed at nginx, the static files, the inbox
@@ -215,13 +163,15 @@ def test_the_rate_limits_see_the_client_address_nginx_passes_on(stack: ProdStack
     """X-Forwarded-For from nginx (trusted) names the client; each Rasa server counts its own."""
     client = {"X-Forwarded-For": "198.51.100.7"}
     statuses = [
-        _post(stack.rest_url, {"sender": f"rl-{i}", "message": "hello"}, client)[0]
+        post_json(stack.rest_url, {"sender": f"rl-{i}", "message": "hello"}, client)[0]
         for i in range(3 * RATE_PER_CLIENT)
     ]
     allowed = statuses.count(200)
     assert RATE_PER_CLIENT <= allowed <= 2 * RATE_PER_CLIENT, statuses  # one bucket per server
     assert statuses.count(429) == len(statuses) - allowed, statuses
-    other = _post(stack.rest_url, {"sender": "rl-x", "message": "hello"}, {"X-Forwarded-For": "198.51.100.8"})
+    other = post_json(
+        stack.rest_url, {"sender": "rl-x", "message": "hello"}, {"X-Forwarded-For": "198.51.100.8"}
+    )
     assert other[0] == 200
 
 
