@@ -12,7 +12,7 @@ MODEL     := models/current.tar.gz
 MINILM    := build/minilm/model.safetensors
 MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
 TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(MINILM) \
-             bot/nlu/embeddings.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/entity_merger.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py \
+             bot/nlu/embeddings.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py \
              $(wildcard patient_text/*.py) patient_text/triage.yml $(wildcard patient_text/triage_corpus/*.tsv) \
              $(wildcard patient_text/data/*.yml)
 

@@ -178,6 +178,9 @@ class WordPieceTokenizer:
 
 
 # --- the encoder --------------------------------------------------------------------------
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
+
+
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     mu = x.mean(-1, keepdims=True)
     var = ((x - mu) ** 2).mean(-1, keepdims=True)
@@ -202,8 +205,15 @@ class MiniLMEncoder:
         tokenizer: WordPieceTokenizer,
         config: dict[str, Any],
         transposed: bool = False,
+        compact: bool = False,
     ):
-        self.w = {k: v.astype(np.float32) for k, v in weights.items() if k != "embeddings.position_ids"}
+        # compact: the word-embedding table (a third of the weights, only ever indexed) stays in
+        # its stored float16; the rows a message uses become float32, the same numbers as before
+        self.w = {
+            k: v if compact and k == WORD_EMBEDDINGS and v.dtype == np.float16 else v.astype(np.float32)
+            for k, v in weights.items()
+            if k != "embeddings.position_ids"
+        }
         self.tokenizer = tokenizer
         self.config = dict(config)
         self.layers = int(config["num_hidden_layers"])
@@ -239,7 +249,7 @@ class MiniLMEncoder:
         tokenizer = WordPieceTokenizer.from_file(directory / "vocab.txt")
         with np.load(directory / "weights.npz") as saved:
             weights = {k: saved[k] for k in saved.files}
-        return cls(weights, tokenizer, config, transposed=True)
+        return cls(weights, tokenizer, config, transposed=True, compact=True)
 
     def rounded(self, dtype: Any = np.float16) -> MiniLMEncoder:
         """This encoder with its weights rounded to ``dtype`` (as :meth:`save` stores them)."""
@@ -276,7 +286,7 @@ class MiniLMEncoder:
             ids[i, : len(seq)] = seq
             mask[i, : len(seq)] = 1.0
         x = (
-            w["embeddings.word_embeddings.weight"][ids]
+            w[WORD_EMBEDDINGS][ids].astype(np.float32)
             + w["embeddings.position_embeddings.weight"][:length][None]
             + w["embeddings.token_type_embeddings.weight"][0][None, None]
         )

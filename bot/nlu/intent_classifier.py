@@ -3,7 +3,7 @@
 The dense sentence features come from the pipeline (``bot.nlu.embeddings.MiniLMFeaturizer``);
 the n-gram TF-IDF features are computed here from the message text. A linear model over
 both generalises to the way real patients phrase questions much better than DIET on the
-same data (see the README's evaluation section); DIET still extracts the entities.
+same data (see the README's evaluation section).
 
 Persisted as JSON and a ``.npz`` of arrays (vocabularies, idf weights, coefficients): no pickle.
 """
