@@ -47,4 +47,4 @@ def install() -> None:
     """Use :func:`validate_action_result` for every remote action of this process."""
     from rasa.core.actions.action import RemoteAction
 
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate_action_result
