@@ -103,13 +103,13 @@ class SocketIOOutput(rasa_socketio.SocketIOOutput):
     async def release(self, failures: list[str], apology: list[dict[str, Any]]) -> None:
         """Send the held turn, or the apology instead (:func:`bot.store_guard.guarded_turn`)."""
         held, self.held = self.held or [], None
-        turn = guarded_turn([response for _, response in held], failures, [])
-        if turn:
-            for socket_id, response in held:
-                await super()._send_message(socket_id, response)
-        elif held:
+        turn = [message for _, message in held]
+        if held and guarded_turn(turn, failures, apology) is apology:
             for message in apology:
                 await self.send_response(held[0][0], dict(message))
+            return
+        for socket_id, message in held:
+            await super()._send_message(socket_id, message)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         if wants_forgetting({"custom": json_message}):

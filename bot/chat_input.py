@@ -80,6 +80,12 @@ def too_long_reply(limit: int) -> list[dict[str, Any]]:
     return domain_reply("message_too_long", limit=f"{limit:,}")
 
 
+def is_urgent(message: dict[str, Any]) -> bool:
+    """Whether a bot message carries the ``custom.urgent`` marker of a red-flag reply."""
+    custom = message.get("custom")
+    return isinstance(custom, dict) and custom.get("urgent") is True
+
+
 def failure_reply(contact: str | None = None) -> list[dict[str, Any]]:
     """What the patient sees when something failed: apology, a consultant (and how to reach one
     directly, ``CONSULTANT_CONTACT``, since the handoff form may be down too), the disclaimer."""

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from bot.chat_input import is_urgent
+
 log = logging.getLogger(__name__)
 
 _failures: ContextVar[list[str] | None] = ContextVar("tracker_store_failures", default=None)
@@ -49,12 +51,6 @@ def watching(agent: Any) -> Iterator[list[str]]:
         yield failures
     finally:
         _failures.reset(token)
-
-
-def is_urgent(message: dict[str, Any]) -> bool:
-    """Whether a bot message carries the ``custom.urgent`` marker of a red-flag reply."""
-    custom = message.get("custom")
-    return isinstance(custom, dict) and custom.get("urgent") is True
 
 
 def guarded_turn(

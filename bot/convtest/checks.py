@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.chat_input import is_urgent as carries_urgent_marker
 from bot.convtest.cases import ANY_VALUE, DEFAULT_TICKET_REGEX, Step
 from bot.convtest.domain import Domain
 
@@ -45,10 +46,7 @@ def text(message: dict[str, Any]) -> str:
 
 def is_urgent(message: dict[str, Any]) -> bool:
     """A red-flag reply: its ``custom`` payload says ``"urgent": true``, or its text starts with URGENT."""
-    custom = message.get("custom")
-    if isinstance(custom, dict) and custom.get("urgent") is True:
-        return True
-    return text(message).lstrip().startswith("URGENT")
+    return carries_urgent_marker(message) or text(message).lstrip().startswith("URGENT")
 
 
 def cites_section(message: dict[str, Any], section: str) -> bool:

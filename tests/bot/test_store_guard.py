@@ -12,7 +12,8 @@ from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.store_guard import guarded_turn, is_urgent, watching
+from bot.chat_input import is_urgent
+from bot.store_guard import guarded_turn, watching
 
 APOLOGY = [{"text": "Sorry"}]
 
