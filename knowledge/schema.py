@@ -12,7 +12,7 @@ import re
 from enum import Enum
 from typing import Dict, List, Literal
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import BaseModel, Extra, Field, root_validator, validator
 
 SECTION_RE = re.compile(r"^(\d{1,2}(\.\d{1,2})*|Highlights|Boxed Warning)$")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -51,13 +51,34 @@ class Certainty(str, Enum):
 
 
 class Source(Strict):
-    """A document facts come from (a US label, or a named secondary source)."""
+    """A document facts come from (a US label, or a named secondary source).
+
+    ``revised`` is the label revision the facts were checked against (a label must have
+    one); ``accessed`` is when a secondary source was read (it has no revision of its
+    own); ``checked`` is when an editor last checked the facts against this revision;
+    ``newer_revision`` records a later revision that exists but whose changes nobody has
+    reviewed yet, so patients are told.
+    """
 
     title: str = Field(..., min_length=3)
-    revised: dt.date
+    revised: dt.date | None = None
+    accessed: dt.date | None = None
+    checked: dt.date | None = None
+    newer_revision: dt.date | None = None
     kind: Literal["label", "secondary"] = "label"
     url: str | None = None
     set_id: str | None = None
+
+    @root_validator(skip_on_failure=True)
+    def _dated(cls, values: Dict[str, object]) -> Dict[str, object]:
+        if values.get("kind") == "label" and values.get("revised") is None:
+            raise ValueError("a label source needs 'revised', the revision date of the label text read")
+        if values.get("revised") is None and values.get("accessed") is None:
+            raise ValueError("a secondary source needs 'revised' or 'accessed'")
+        newer, revised = values.get("newer_revision"), values.get("revised")
+        if newer is not None and (revised is None or newer <= revised):  # type: ignore[operator]
+            raise ValueError("'newer_revision' must be later than 'revised'")
+        return values
 
 
 class Fact(Strict):
@@ -69,6 +90,9 @@ class Fact(Strict):
     section_inferred: bool = False
     table: str | None = None
     certainty: Certainty = Certainty.label
+    # the label revision this fact was checked against, when it is not its source's
+    # ``revised`` (a fact carried over unchanged while the monograph moves to a new revision)
+    checked_against: dt.date | None = None
     note: str | None = None  # for editors; never shown to patients
 
     @validator("section")
