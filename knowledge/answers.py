@@ -29,6 +29,10 @@ class Selection:
     table_hits: list[TableHit] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
     used_summary: bool = False
+    #: the topic the facts come from: ``topic``, or another topic whose sub-topic covers an
+    #: effect the question named and ``topic`` has nothing on ("can I sunbathe", read as
+    #: administration, reaches the sunlight warning wherever it is filed)
+    answered_topic: str = ""
 
 
 def _term_matches(terms: list[str], text_norm: str, values_norm: list[str]) -> bool:
@@ -88,6 +92,14 @@ def select(
             ]
             if norm and not _term_matches(known, norm, [norm]):
                 sel.unlisted.append(effect)
+    sel.answered_topic = topic
+    effects = [normalise(e) for e in named_effects or [] if normalise(e)]
+    if effects and not sel.items and not sel.table_hits:
+        for other in sorted(set(mono.topics) - {topic}, key=lambda t: t != "side_effects"):
+            across = [i for i in mono.topics[other].items if _term_matches(i.terms, "", effects)]
+            if across:
+                sel.items, sel.answered_topic = across, other
+                break
     if sel.items:
         sel.facts = _dedupe([f for item in sel.items for f in item.facts])
     elif not sel.table_hits:

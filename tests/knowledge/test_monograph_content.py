@@ -54,7 +54,7 @@ def test_every_fact_is_cited_with_a_section_and_a_date(kb: KnowledgeBase, drug: 
     for fact in _facts(mono):
         citation = cite(mono, fact)
         assert re.search(r"section \d+(\.\d+)*|section Highlights", citation), citation
-        assert re.search(r"revised [A-Z][a-z]+ \d{4}", citation), citation
+        assert re.search(r"(revised|accessed) [A-Z][a-z]+ \d{4}", citation), citation
         if fact.section_inferred:
             assert "(section number inferred)" in citation
 

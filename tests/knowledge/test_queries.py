@@ -70,3 +70,17 @@ def test_citation_marks_inferred_sections_and_secondary_facts(kb: KnowledgeBase)
     )
     assert "(section number inferred)" in cite(mono, mono.topics["pml"].summary[0])
     assert "secondary source, not confirmed" in cite(mono, mono.topics["side_effects"].items[1].facts[0])
+
+
+def test_a_named_effect_reaches_its_sub_topic_whatever_the_topic(kb: KnowledgeBase) -> None:
+    mono = kb.monographs["testdrug"]
+    sel = select(mono, "pml", "is a reaction to the drip common", named_effects=["reaction to the drip"])
+    assert sel.answered_topic == "side_effects"
+    assert [i.id for i in sel.items] == ["infusion_reactions"]
+    assert not sel.used_summary
+
+
+def test_without_a_named_effect_the_topic_keeps_its_summary(kb: KnowledgeBase) -> None:
+    mono = kb.monographs["testdrug"]
+    sel = select(mono, "pml", "is a reaction to the drip common")
+    assert sel.answered_topic == "pml" and sel.used_summary
