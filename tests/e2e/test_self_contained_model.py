@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -22,11 +21,7 @@ from typing import Any
 import pytest
 
 from bot.localbot import ROOT, free_port
-
-
-def _tracked_files() -> list[str]:
-    done = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return [line for line in done.stdout.splitlines() if line and (ROOT / line).is_file()]
+from testkit import copy_project
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +29,7 @@ def copied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     model = ROOT / "models" / "current.tar.gz"
     if not model.exists():
         pytest.fail("models/current.tar.gz missing: run `make setup`")
-    copy = tmp_path_factory.mktemp("second-server")
-    for name in _tracked_files():
-        (copy / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, copy / name)
-    (copy / "models").mkdir()
-    shutil.copy2(model, copy / "models" / "current.tar.gz")
+    copy = copy_project(tmp_path_factory.mktemp("second-server"), model)
     endpoints = copy / "endpoints.test.yml"
     endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {copy / 'tracker.db'}\n")
     port, token = free_port(), secrets.token_hex(16)

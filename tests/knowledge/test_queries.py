@@ -84,3 +84,10 @@ def test_without_a_named_effect_the_topic_keeps_its_summary(kb: KnowledgeBase) -
     mono = kb.monographs["testdrug"]
     sel = select(mono, "pml", "is a reaction to the drip common")
     assert sel.answered_topic == "pml" and sel.used_summary
+
+
+def test_a_topic_that_speaks_of_the_effect_keeps_its_answer() -> None:
+    # ocrelizumab's monitoring topic has a PML item; the PML question stays with the PML summary
+    mono = KnowledgeBase.load().monographs["ocrelizumab"]
+    sel = select(mono, "pml", "whats PML? how would i know if i had it", ["pml"], named_effects=["pml"])
+    assert sel.answered_topic == "pml" and sel.used_summary

@@ -12,6 +12,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.knowledge_entities import DRUG_SPANS
 from bot.nlu.spelling import NORMALIZED_TEXT, Speller, SpellingNormalizer, intent_text
 
 TARGETS = {"side": 40, "effects": 30, "administered": 5, "zoloft": 3, "milligrams": 4, "sole": 2}
@@ -63,16 +64,24 @@ def test_component_learns_training_words_and_normalises_only_incoming_messages(t
     component = SpellingNormalizer.create(config, storage, resource, context)
     component.train(training)
     assert component.process_training_data(training) is training
-    assert all(m.get(NORMALIZED_TEXT) is None for m in training.training_examples)  # examples as written
+    # examples as written (no drug spans marked here: the knowledge extractor did not run)
+    assert [m.get(NORMALIZED_TEXT) for m in training.training_examples] == [
+        "side effects of ocrevus",
+        "how is ocrevus administered",
+    ]
 
     loaded = SpellingNormalizer.load(config, storage, resource, context)
-    (message,) = loaded.process([Message(data={TEXT: "how is ocrelizumb adminstered"})])
-    assert message.get(TEXT) == "how is ocrelizumb adminstered"  # what the patient wrote is kept
-    assert intent_text(message) == "how is ocrelizumab administered"  # synonym value learnt too
+    (message,) = loaded.process([Message(data={TEXT: "how is ocrevuss adminstered"})])
+    assert message.get(TEXT) == "how is ocrevuss adminstered"  # what the patient wrote is kept
+    assert intent_text(message) == "how is ocrevus administered"
+
+    marked = Message(data={TEXT: "how is Ocrevus adminstered", DRUG_SPANS: [(7, 14, "ocrelizumab")]})
+    loaded.process([marked])
+    assert intent_text(marked) == "how is medicine administered"  # the drug's name is the placeholder
 
 
 def test_untrained_component_passes_messages_unchanged(tmp_path: Path) -> None:
     context = ExecutionContext(GraphSchema({}), "test")
     component = SpellingNormalizer.load({}, LocalModelStorage(tmp_path), Resource("missing"), context)
     (message,) = component.process([Message(data={TEXT: "sidde efects"})])
-    assert message.get(NORMALIZED_TEXT) is None and intent_text(message) == "sidde efects"
+    assert intent_text(message) == "sidde efects"
