@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compose import answer_text
+from actions.compose import Footnotes, answer_text, send_answer
 from actions.drug_context import DrugContext, entity_values, resolve_drug, side_effect_mentions
 from actions.handoff import form_answer_events
 from actions.knowledge_base import knowledge_base
@@ -84,9 +84,10 @@ class AnswerAction(Action, abc.ABC):
         decision = decision_requested(str(message.get("text") or ""), entity_values(message, "triage"))
         if decision:
             intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro
-        text = answer_text(mono, selection, intro)
+        notes = Footnotes()
+        text = answer_text(mono, selection, intro, notes)
         if decision and self.topic != "eligibility":
-            text += _situation_text(mono, str(message.get("text") or ""), terms, selection)
+            text += _situation_text(mono, str(message.get("text") or ""), terms, selection, notes)
         if self.topic == "interactions":
             others = [n for n in entity_values(message, "drug") if kb.find_drug(n) is None]
             unmatched = [
@@ -99,10 +100,8 @@ class AnswerAction(Action, abc.ABC):
             ]
             for other in unmatched:
                 text += "\n" + phrase("interaction_not_named", drug_name=drug_name, other=other)
-        dispatcher.utter_message(text=text)
-        if self.offer_consultant or decision:
-            dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
-        dispatcher.utter_message(text=phrase("disclaimer"))
+        offer = self.offer_consultant or decision
+        send_answer(dispatcher, tracker, text, notes, offer=offer)
         return events
 
     def _ask_which_drug(
@@ -254,7 +253,7 @@ class ActionAnswerSameTopic(Action):
         return await action.run(dispatcher, tracker, domain)
 
 
-def _situation_text(mono: Monograph, text: str, terms: list[str], shown: Selection) -> str:
+def _situation_text(mono: Monograph, text: str, terms: list[str], shown: Selection, notes: Footnotes) -> str:
     """For a decision question that describes a situation ("I have a cold"), the eligibility
     facts on that situation too: they are often what the physician will weigh."""
     situation = select(mono, "eligibility", text=text, entity_values=terms)
@@ -265,4 +264,4 @@ def _situation_text(mono: Monograph, text: str, terms: list[str], shown: Selecti
     if not facts:
         return ""
     only_new = replace(situation, facts=facts, table_hits=[], unlisted=[])
-    return "\n" + answer_text(mono, only_new, phrase("decision_situation"))
+    return "\n" + answer_text(mono, only_new, phrase("decision_situation"), notes)

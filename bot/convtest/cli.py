@@ -15,7 +15,15 @@ from pathlib import Path
 
 from bot.convtest.cases import CaseFileError, load_cases, select_cases
 from bot.convtest.domain import Domain
-from bot.convtest.report import RunInfo, format_result, plural, summary_line, write_junit, write_markdown
+from bot.convtest.report import (
+    RunInfo,
+    format_result,
+    length_line,
+    plural,
+    summary_line,
+    write_junit,
+    write_markdown,
+)
 from bot.convtest.runner import ERROR, FAILED, PASSED, SKIPPED, CaseResult, run_cases
 from bot.convtest.target import BotUnavailableError, find_or_start
 
@@ -113,5 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     write_junit(results, args.report_dir / "junit.xml", info)
     write_markdown(results, args.report_dir / "report.md", info)
     print(f"\n{summary_line(results, wall)}")
+    print(length_line(results))
     print(f"Reports: {args.report_dir / 'report.md'} (transcripts), {args.report_dir / 'junit.xml'}")
     return 1 if any(r.status in (FAILED, ERROR) for r in results) else 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
@@ -45,6 +46,52 @@ def summary_line(results: list[CaseResult], wall_time: float) -> str:
     return (
         f"{c[PASSED]} passed, {c[FAILED]} failed, {c[ERROR]} errors, {c[SKIPPED]} skipped "
         f"({plural(len(results), 'case')}) in {wall_time:.1f}s"
+    )
+
+
+def _words(value: str) -> int:
+    return len(value.split())
+
+
+#: bullets of a list the widget shows before "More" (widget/src/markdown.js, BULLETS_SHOWN)
+BULLETS_SHOWN = 1
+
+
+def words_before_more(answer: str) -> int:
+    """Words a patient sees before tapping anything: the folded sources and a list's bullets
+    past the first ``BULLETS_SHOWN`` do not count."""
+    body = answer.partition("\nSources:\n")[0]
+    count, run = 0, 0
+    for line in body.split("\n"):
+        run = run + 1 if line.lstrip().startswith("- ") else 0
+        if run <= BULLETS_SHOWN:
+            count += _words(line)
+    return count
+
+
+def answer_lengths(results: list[CaseResult]) -> tuple[list[int], list[int]]:
+    """Word counts of the medical answers (those with a "Sources:" block): what shows before
+    any fold, and everything unfolded."""
+    shown, unfolded = [], []
+    for result in results:
+        for turn in result.turns:
+            for reply in turn.turn.replies:
+                body = text(reply)
+                if "\nSources:\n" in body:
+                    shown.append(words_before_more(body))
+                    unfolded.append(_words(body))
+    return shown, unfolded
+
+
+def length_line(results: list[CaseResult]) -> str:
+    """'Medical answers: 80; words before any fold: median 61, longest 170; ...'."""
+    shown, unfolded = answer_lengths(results)
+    if not shown:
+        return "Medical answers: none"
+    return (
+        f"Medical answers: {len(shown)}; words before any fold: median "
+        f"{statistics.median(shown):g}, longest {max(shown)}; unfolded: median "
+        f"{statistics.median(unfolded):g}, longest {max(unfolded)}"
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from actions import answers
 from actions.purchase import ActionAnswerPurchase
 
-CITATION = re.compile(r"\(OCREVUS (ZUNOVO )?US Prescribing Information, section \d+(\.\d+)*")
+CITATION = re.compile(r"\[\d+\] OCREVUS (ZUNOVO )?US Prescribing Information, section \d+(\.\d+)*")
 
 
 def texts(messages: list[dict]) -> list[str]:
@@ -17,7 +17,7 @@ def texts(messages: list[dict]) -> list[str]:
 
 
 def assert_cited_and_disclaimed(messages: list[dict]) -> str:
-    body = "\n".join(texts(messages)[:-1])
+    body = "\n".join(texts(messages))
     assert CITATION.search(body), body
     assert "physician" in texts(messages)[-1]
     return body
@@ -230,7 +230,7 @@ async def test_personal_decisions_get_facts_physician_and_consultant(
     first = texts(messages)[0]
     assert not re.match(r"\s*(yes|no)\b", first, re.I)
     assert "decision for you and your physician" in first
-    assert CITATION.search(first) or "(TABRECTA" in first
+    assert CITATION.search(first) or "] TABRECTA" in first
     assert any(b["payload"] == "/request_consultant" for m in messages for b in m.get("buttons") or [])
     assert "physician" in texts(messages)[-1]
 

@@ -21,7 +21,7 @@ from bot.localbot import ROOT, LocalBot, start_bot
 from testkit import copy_project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "velmorastat.yml"
-CITATION = "(KELVARO US Prescribing Information, section"
+CITATION = "] KELVARO US Prescribing Information, section"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 CITATION = re.compile(
-    r"\(OCREVUS (ZUNOVO )?US Prescribing Information, section \d+(\.\d+)*[^)]*, revised \w+ \d{4}"
+    r"\[\d+\] OCREVUS (ZUNOVO )?US Prescribing Information, section \d+(\.\d+)*[^\n]*, revised \w+ \d{4}"
 )
 
 QUESTIONS = [
@@ -41,7 +41,7 @@ def _texts(messages: list[dict[str, Any]]) -> list[str]:
 def test_question_gets_facts_citation_and_disclaimer(ask, question: str, facts: list[str]) -> None:
     replies = _texts(ask(question))
     assert replies, f"no reply to {question!r}"
-    body = "\n".join(replies[:-1])
+    body = "\n".join(replies)
     assert CITATION.search(body), f"no citation in reply to {question!r}:\n{body}"
     for fact in facts:
         assert fact.lower() in body.lower(), f"{fact!r} missing in reply to {question!r}:\n{body}"

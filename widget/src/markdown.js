@@ -65,15 +65,57 @@ function endListsBeforeProse(text) {
   return out.join("\n");
 }
 
+const SOURCES = "\nSources:\n";
+
+/** The answer's sources ("Sources:" and one "[n] ..." line each, at the end of the text)
+ * folded under a toggle: one tap away, without filling a phone's screen. Text only. */
+function sourcesToggle(lines) {
+  const details = document.createElement("details");
+  details.className = "pbw-sources";
+  const summary = document.createElement("summary");
+  summary.textContent = `Sources (${lines.length})`;
+  const list = document.createElement("ul");
+  for (const line of lines) {
+    const item = document.createElement("li");
+    item.textContent = line;
+    list.append(item);
+  }
+  details.append(summary, list);
+  return details;
+}
+
+/** Bullets shown before "More": the answering fact and one more stay in view on a phone. */
+const BULLETS_SHOWN = 1;
+
+/** A long list's later points folded under "More (n)" (text moved, not re-parsed). */
+function foldLongLists(fragment) {
+  for (const list of fragment.querySelectorAll("ul")) {
+    const extra = [...list.children].slice(BULLETS_SHOWN);
+    if (!extra.length) continue;
+    const details = document.createElement("details");
+    details.className = "pbw-more";
+    const summary = document.createElement("summary");
+    summary.textContent = `More (${extra.length})`;
+    const rest = document.createElement("ul");
+    rest.append(...extra);
+    details.append(summary, rest);
+    list.after(details);
+  }
+}
+
 /** A DocumentFragment for the bot's `text`. */
 export function renderMarkdown(text) {
-  const html = marked.parse(endListsBeforeProse(String(text ?? "")), { async: false });
+  const [body, sources] = String(text ?? "").split(SOURCES, 2);
+  const html = marked.parse(endListsBeforeProse(body), { async: false });
   const fragment = getPurifier().sanitize(html, {
     ALLOWED_TAGS,
     ALLOWED_ATTR: ["href", "target", "rel"],
     ALLOWED_URI_REGEXP: SAFE_LINK,
     RETURN_DOM_FRAGMENT: true,
   });
+  foldLongLists(fragment);
+  const cited = (sources || "").split("\n").map((line) => line.trim()).filter(Boolean);
+  if (cited.length) fragment.append(sourcesToggle(cited));
   for (const link of fragment.querySelectorAll("a[target=_blank]")) {
     const note = document.createElement("span");
     note.className = "pbw-sr";
