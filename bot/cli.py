@@ -7,6 +7,11 @@ Owns the commands (argparse)::
     python -m bot consultants passwd NAME     set a new password (same input rules); every
                                               session of the account ends
     python -m bot consultants disable NAME    lock the account out and end its sessions
+    python -m bot consultants enable NAME     let a disabled account log in again
+    python -m bot consultants set-role NAME ROLE
+                                              consultant (default) or lead (may unclaim,
+                                              reassign or resolve tickets others hold)
+    python -m bot consultants list [--json]   name, role, active, last login
     python -m bot tickets list [--json]       every ticket, with transcript and audit trail
     python -m bot tickets flush-outbox        deliver tickets queued while the DB was down
     python -m bot db upgrade                  run the schema migrations (Alembic) to head
@@ -80,6 +85,16 @@ def _parser() -> argparse.ArgumentParser:
     disable = consultant_commands.add_parser("disable", help="lock an account out and end its sessions")
     disable.add_argument("name")
     disable.set_defaults(run=_consultants_disable)
+    enable = consultant_commands.add_parser("enable", help="let a disabled account log in again")
+    enable.add_argument("name")
+    enable.set_defaults(run=_consultants_enable)
+    set_role = consultant_commands.add_parser("set-role", help="make a consultant a lead, or not")
+    set_role.add_argument("name")
+    set_role.add_argument("role", choices=("consultant", "lead"))
+    set_role.set_defaults(run=_consultants_set_role)
+    consultant_list = consultant_commands.add_parser("list", help="every account: role, active, last login")
+    consultant_list.add_argument("--json", action="store_true", help="as JSON")
+    consultant_list.set_defaults(run=_consultants_list)
 
     tickets = commands.add_parser("tickets", help="tickets")
     ticket_commands = tickets.add_subparsers(title="ticket commands", metavar="ACTION")
@@ -174,6 +189,61 @@ def _consultants_disable(args: argparse.Namespace, settings: Settings) -> int:
     except ConsultantError as exc:
         raise CliError(str(exc)) from exc
     print(f"consultant {args.name} disabled; their sessions have ended")
+    return 0
+
+
+def _consultants_enable(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.tickets import ConsultantDirectory, ConsultantError
+    from bot.tickets.migrate import ensure_schema
+
+    try:
+        ensure_schema(settings.database_url)
+        ConsultantDirectory.for_url(settings.database_url).enable(args.name)
+    except ConsultantError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"consultant {args.name} enabled")
+    return 0
+
+
+def _consultants_set_role(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.tickets import ConsultantDirectory, ConsultantError
+    from bot.tickets.migrate import ensure_schema
+
+    try:
+        ensure_schema(settings.database_url)
+        ConsultantDirectory.for_url(settings.database_url).set_role(args.name, args.role)
+    except ConsultantError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"consultant {args.name} is now a {args.role}")
+    return 0
+
+
+def _consultants_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.tickets import ConsultantDirectory
+    from bot.tickets.migrate import ensure_schema
+
+    ensure_schema(settings.database_url)
+    consultants = ConsultantDirectory.for_url(settings.database_url).list_all()
+    if args.json:
+        rows = [
+            {
+                "username": c.username,
+                "role": c.role,
+                "active": c.active,
+                "created_at": c.created_at.isoformat(),
+                "last_login_at": c.last_login_at.isoformat() if c.last_login_at else None,
+            }
+            for c in consultants
+        ]
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    width = max([len("USERNAME"), *(len(c.username) for c in consultants)])
+    print(f"{'USERNAME':<{width}}  {'ROLE':<10}  {'ACTIVE':<6}  LAST LOGIN (UTC)")
+    for c in consultants:
+        last = f"{c.last_login_at:%Y-%m-%d %H:%M}" if c.last_login_at else "never"
+        print(f"{c.username:<{width}}  {c.role:<10}  {'yes' if c.active else 'no':<6}  {last}")
+    print(f"{len(consultants)} consultant(s)", file=sys.stderr)
     return 0
 
 

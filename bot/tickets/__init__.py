@@ -9,7 +9,8 @@ The chat's final action needs only::
 
 Modules (private; import from here): ``drafts`` (the draft and the result), ``filing``
 (the filing service and outbox delivery), ``repository`` (tickets in business terms),
-``consultants`` (accounts), ``outbox`` (the durable queue), ``notify`` (email, webhook),
+``lifecycle`` (states and who may change them), ``search`` (search text, order, cursors),
+``consultants`` (accounts and roles), ``outbox`` (the durable queue), ``notify`` (email, webhook),
 ``models`` and ``migrations`` (the schema), ``migrate`` (running migrations), ``db``
 (engines), ``references`` (``MC-7K3Q9``), ``transcript`` (from Rasa events),
 ``records`` (read-only views), ``errors`` (the exception hierarchy).
@@ -17,7 +18,7 @@ Modules (private; import from here): ``drafts`` (the draft and the result), ``fi
 
 from __future__ import annotations
 
-from bot.tickets.consultants import ConsultantDirectory, ConsultantRecord
+from bot.tickets.consultants import ConsultantDirectory, ConsultantInfo, ConsultantRecord
 from bot.tickets.drafts import FiledTicket, TicketDraft, TranscriptEntry
 from bot.tickets.errors import (
     AlreadyClaimedError,
@@ -28,7 +29,11 @@ from bot.tickets.errors import (
     DraftError,
     DuplicateConsultantError,
     IncompleteDraftError,
+    InvalidCursorError,
+    NotAllowedError,
+    NotClaimedError,
     ReferenceTakenError,
+    TicketChangedError,
     TicketError,
     TicketLostError,
     TicketNotFoundError,
@@ -36,7 +41,7 @@ from bot.tickets.errors import (
     WeakPasswordError,
 )
 from bot.tickets.filing import DeliveryReport, FilingService, deliver_outbox, file_ticket
-from bot.tickets.records import TicketEventRecord, TicketRecord
+from bot.tickets.records import TicketEventRecord, TicketPage, TicketRecord, TicketTransitionRecord
 from bot.tickets.repository import TicketRepository
 from bot.tickets.transcript import transcript_from_events
 
@@ -47,6 +52,7 @@ __all__ = [
     "ConsentRequiredError",
     "ConsultantDirectory",
     "ConsultantError",
+    "ConsultantInfo",
     "ConsultantRecord",
     "DeliveryReport",
     "DraftError",
@@ -54,15 +60,21 @@ __all__ = [
     "FiledTicket",
     "FilingService",
     "IncompleteDraftError",
+    "InvalidCursorError",
+    "NotAllowedError",
+    "NotClaimedError",
     "ReferenceTakenError",
     "TicketDraft",
+    "TicketChangedError",
     "TicketError",
     "TicketEventRecord",
     "TicketLostError",
     "TicketNotFoundError",
+    "TicketPage",
     "TicketRecord",
     "TicketRepository",
     "TicketStateError",
+    "TicketTransitionRecord",
     "TranscriptEntry",
     "WeakPasswordError",
     "deliver_outbox",

@@ -1,6 +1,9 @@
-"""Consultant accounts: creating them and checking their passwords.
+"""Consultant accounts: creating, listing, disabling and enabling them, their roles, and
+checking their passwords.
 
-Owns the ``consultants`` table's business operations. Passwords are hashed with Argon2id
+Owns the ``consultants`` table's business operations. A consultant's role is
+``consultant`` (the default) or ``lead`` (may act on tickets others hold; see
+``bot.tickets.lifecycle``). A successful login stores its time. Passwords are hashed with Argon2id
 (argon2-cffi's defaults); a login with an unknown name still spends the time of one
 hash check, so response times do not tell which names exist.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.tickets.db import get_engine, session_factory
 from bot.tickets.drafts import utcnow
 from bot.tickets.errors import ConsultantError, DuplicateConsultantError, WeakPasswordError
-from bot.tickets.models import Consultant, ConsultantSession
+from bot.tickets.models import ROLES, Consultant, ConsultantSession
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
@@ -33,8 +37,19 @@ class ConsultantRecord:
     username: str
 
 
+@dataclass(frozen=True)
+class ConsultantInfo:
+    """A consultant account as an administrator sees it."""
+
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
 class ConsultantDirectory:
-    """Create consultants and authenticate them."""
+    """Create, list and change consultants, and authenticate them."""
 
     def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
         self._sessions = session_factory(engine)
@@ -75,7 +90,48 @@ class ConsultantDirectory:
         """Lock an account out: no login, and every session of it ends now."""
         self._change(username, active=False)
 
-    def _change(self, username: str, **values: object) -> None:
+    def enable(self, username: str) -> None:
+        """Let a disabled account log in again (with its old password)."""
+        self._change(username, active=True)
+
+    def set_role(self, username: str, role: str) -> None:
+        """Make a consultant a ``lead`` or a plain ``consultant``; counts from their next action."""
+        if role not in ROLES:
+            raise ConsultantError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        self._change(username, end_sessions=False, role=role)
+
+    def list_all(self) -> list[ConsultantInfo]:
+        """Every account, by name."""
+        with self._sessions() as session:
+            rows = session.execute(select(Consultant).order_by(Consultant.username)).scalars().all()
+            return [
+                ConsultantInfo(
+                    username=row.username,
+                    role=row.role,
+                    active=bool(row.active),
+                    created_at=row.created_at,
+                    last_login_at=row.last_login_at,
+                )
+                for row in rows
+            ]
+
+    def active_usernames(self) -> list[str]:
+        """The names of the accounts that may log in (those a ticket can be reassigned to)."""
+        with self._sessions() as session:
+            names = session.execute(
+                select(Consultant.username).where(Consultant.active.is_(True)).order_by(Consultant.username)
+            ).scalars()
+            return [str(name) for name in names]
+
+    def role_of(self, username: str) -> str | None:
+        """The role of an active consultant, or None."""
+        with self._sessions() as session:
+            role = session.execute(
+                select(Consultant.role).where(Consultant.username == username, Consultant.active.is_(True))
+            ).scalar_one_or_none()
+        return None if role is None else str(role)
+
+    def _change(self, username: str, end_sessions: bool = True, **values: object) -> None:
         with self._sessions.begin() as session:
             consultant_id = session.execute(
                 select(Consultant.id).where(Consultant.username == username)
@@ -83,7 +139,10 @@ class ConsultantDirectory:
             if consultant_id is None:
                 raise ConsultantError(f"no consultant named {username!r}")
             session.execute(update(Consultant).where(Consultant.id == consultant_id).values(**values))
-            session.execute(delete(ConsultantSession).where(ConsultantSession.consultant_id == consultant_id))
+            if end_sessions:
+                session.execute(
+                    delete(ConsultantSession).where(ConsultantSession.consultant_id == consultant_id)
+                )
 
     def authenticate(self, username: str, password: str) -> ConsultantRecord | None:
         """The consultant if the name and password match an active account, else None."""
@@ -96,13 +155,11 @@ class ConsultantDirectory:
             return None
         if not self._verify(consultant.password_hash, password):
             return None
+        values: dict[str, object] = {"last_login_at": utcnow()}
         if self._hasher.check_needs_rehash(consultant.password_hash):
-            with self._sessions.begin() as session:
-                session.execute(
-                    update(Consultant)
-                    .where(Consultant.id == consultant.id)
-                    .values(password_hash=self._hasher.hash(password))
-                )
+            values["password_hash"] = self._hasher.hash(password)
+        with self._sessions.begin() as session:
+            session.execute(update(Consultant).where(Consultant.id == consultant.id).values(**values))
         return ConsultantRecord(id=consultant.id, username=consultant.username)
 
     def _verify(self, password_hash: str, password: str) -> bool:

@@ -7,7 +7,11 @@ TicketError
 ├── TicketNotFoundError (also LookupError): no ticket has that reference
 ├── TicketStateError: the ticket's status does not allow the operation
 │   ├── AlreadyClaimedError: another consultant claimed it first
-│   └── AlreadyResolvedError: it is resolved already
+│   ├── AlreadyResolvedError: it is resolved already
+│   ├── NotClaimedError: nobody holds it (claim it first)
+│   └── TicketChangedError: someone else changed it at the same moment (reload)
+├── NotAllowedError (also PermissionError): only the assignee or a lead may do that
+├── InvalidCursorError (also ValueError): a paging cursor that we did not hand out
 ├── ReferenceTakenError: a random reference collided (the filing service draws again)
 ├── AlreadyFiledError: the same draft (filing id) was stored before (outbox redelivery)
 ├── TicketLostError: neither the database nor the outbox could keep the ticket
@@ -73,6 +77,42 @@ class AlreadyResolvedError(TicketStateError):
     def __init__(self, reference: str) -> None:
         self.reference = reference
         super().__init__(f"ticket {reference} is already resolved")
+
+
+class NotClaimedError(TicketStateError):
+    """The operation needs a claimed ticket, and nobody holds this one."""
+
+    def __init__(self, reference: str, doing: str) -> None:
+        self.reference = reference
+        super().__init__(f"ticket {reference} is not claimed: claim it before you {doing}")
+
+
+class TicketChangedError(TicketStateError):
+    """Another consultant changed the ticket while this operation was deciding."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(f"ticket {reference} was changed by someone else at the same moment; reload it")
+
+
+class NotAllowedError(TicketError, PermissionError):
+    """The consultant may not do this to the ticket (not the assignee, and not a lead)."""
+
+    def __init__(self, reference: str, doing: str, assignee: str | None) -> None:
+        self.reference = reference
+        self.assignee = assignee
+        if assignee:
+            message = f"ticket {reference} is held by {assignee}: only they or a lead can {doing}"
+        else:
+            message = f"ticket {reference} is not claimed: only a lead can {doing}"
+        super().__init__(message)
+
+
+class InvalidCursorError(TicketError, ValueError):
+    """A paging cursor that is malformed (not one the list handed out)."""
+
+    def __init__(self) -> None:
+        super().__init__("cursor is not valid: use next_cursor or prev_cursor from a list response")
 
 
 class TicketLostError(TicketError):

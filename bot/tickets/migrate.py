@@ -3,21 +3,25 @@
 Owns ``upgrade`` (what ``python -m bot db upgrade`` runs) and ``ensure_schema`` (what the
 web app and the filing service call on start: upgrade to head once per process, only
 if needed). The Alembic scripts live in ``bot/tickets/migrations``; ``alembic.ini`` at
-the project root points there too, for the ``alembic`` command.
+the project root points there too, for the ``alembic`` command. On SQLite the migrations
+run with foreign keys off (rebuilding a table would otherwise cascade into the tables
+that refer to it) and are checked with ``PRAGMA foreign_key_check`` before they commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bot.tickets.db import get_engine
 
@@ -54,9 +58,30 @@ def upgrade(url: str) -> None:
     """Upgrade the tickets schema at ``url`` to the newest migration."""
     engine = get_engine(url)
     config = alembic_config(url)
-    with engine.begin() as connection:
+    with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextlib.contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction for migrations; on SQLite with foreign keys off."""
+    with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            with connection.begin():
+                yield connection
+            return
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # not possible inside a transaction
+        connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 def ensure_schema(url: str) -> None:

@@ -1,7 +1,8 @@
 """The tickets database schema as SQLAlchemy ORM models.
 
-Owns the tables ``consultants``, ``consultant_sessions``, ``tickets`` and
-``ticket_events`` (the audit trail). The schema is created and changed only by the
+Owns the tables ``consultants``, ``consultant_sessions``, ``tickets``, ``ticket_events``
+(the audit trail: every action, notes included) and ``ticket_history`` (every change of
+status or assignee, with the status before and after). The schema is created and changed only by the
 Alembic migrations in ``bot/tickets/migrations`` (never by ``create_all``). The tables
 share the database with Rasa's tracker store (its table is ``events``), so every name
 here is distinct from Rasa's. Times are stored as UTC and read back timezone-aware.
@@ -28,7 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
 
-STATUSES = ("new", "claimed", "resolved")
+STATUSES = ("new", "claimed", "waiting_for_patient", "resolved")
+OPEN_STATUSES = ("new", "claimed", "waiting_for_patient")
+ROLES = ("consultant", "lead")
 
 # Named constraints, so migrations can refer to them on every database.
 metadata = MetaData(
@@ -64,15 +67,18 @@ class UTCDateTime(TypeDecorator):
 
 
 class Consultant(Base):
-    """A pharmacy consultant who logs in to the inbox."""
+    """A pharmacy consultant who logs in to the inbox; a ``lead`` may act on any ticket."""
 
     __tablename__ = "consultants"
+    __table_args__ = (CheckConstraint("role IN ('consultant', 'lead')", name="role"),)
 
     id = Column(Integer, primary_key=True)
     username = Column(String(100), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime(), nullable=False)
+    role = Column(String(16), nullable=False, default="consultant", server_default="consultant")
+    last_login_at = Column(UTCDateTime(), nullable=True)
 
 
 class ConsultantSession(Base):
@@ -96,14 +102,14 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        CheckConstraint("status IN ('new', 'claimed', 'resolved')", name="status"),
+        CheckConstraint("status IN ('new', 'claimed', 'waiting_for_patient', 'resolved')", name="status"),
         Index("ix_tickets_inbox_order", "urgent", "created_at"),
     )
 
     id = Column(Integer, primary_key=True)
     reference = Column(String(16), nullable=False, unique=True)
     filing_id = Column(String(36), nullable=False, unique=True)
-    status = Column(String(16), nullable=False, default="new", index=True)
+    status = Column(String(24), nullable=False, default="new", index=True)
     created_at = Column(UTCDateTime(), nullable=False)
     updated_at = Column(UTCDateTime(), nullable=False)
     patient_name = Column(String(200), nullable=False)
@@ -119,11 +125,19 @@ class Ticket(Base):
     sender_id = Column(String(254))
     transcript = Column(JSON, nullable=False)
     assigned_to_id = Column(Integer, ForeignKey("consultants.id", ondelete="SET NULL"), nullable=True)
+    # Case-folded name, contact, reference, question and transcript text, for search.
+    search_text = Column(Text, nullable=False, default="", server_default="")
 
     assigned_to = relationship(Consultant, lazy="joined")
     events = relationship(
         "TicketEvent",
         order_by="TicketEvent.id",
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+    )
+    history = relationship(
+        "TicketTransition",
+        order_by="TicketTransition.id",
         back_populates="ticket",
         cascade="all, delete-orphan",
     )
@@ -142,3 +156,21 @@ class TicketEvent(Base):
     detail = Column(Text)
 
     ticket = relationship(Ticket, back_populates="events")
+
+
+class TicketTransition(Base):
+    """One change of a ticket's status or assignee: who, when, from what to what."""
+
+    __tablename__ = "ticket_history"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(UTCDateTime(), nullable=False)
+    actor = Column(String(100), nullable=False)
+    action = Column(String(32), nullable=False)
+    from_status = Column(String(24))
+    to_status = Column(String(24), nullable=False)
+    assigned_to = Column(String(100))
+    detail = Column(Text)
+
+    ticket = relationship(Ticket, back_populates="history")

@@ -1,8 +1,10 @@
 """Read-only views of tickets, handed out by the repository.
 
-Owns :class:`TicketRecord` and :class:`TicketEventRecord`: plain frozen dataclasses
-copied out of the database session (so no ORM object leaks out of an operation), and
-their JSON form (``python -m bot tickets list --json`` and the web API).
+Owns :class:`TicketRecord`, :class:`TicketEventRecord`, :class:`TicketTransitionRecord`
+and :class:`TicketPage`: plain frozen dataclasses copied out of the database session (so
+no ORM object leaks out of an operation), and their JSON forms: ``to_dict`` (``python -m
+bot tickets list --json``), ``to_summary_dict`` (a list of the API, no transcript) and
+``to_detail_dict`` (one ticket of the API, with transcript, audit trail and history).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.tickets.drafts import TranscriptEntry
-from bot.tickets.models import Ticket, TicketEvent
+from bot.tickets.models import Ticket, TicketEvent, TicketTransition
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,42 @@ class TicketEventRecord:
 
 
 @dataclass(frozen=True)
+class TicketTransitionRecord:
+    """One change of status or assignee."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    assigned_to: str | None
+    detail: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "from_status": self.from_status,
+            "to_status": self.to_status,
+            "assigned_to": self.assigned_to,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_model(cls, row: TicketTransition) -> TicketTransitionRecord:
+        return cls(
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            assigned_to=row.assigned_to,
+            detail=row.detail,
+        )
+
+
+@dataclass(frozen=True)
 class TicketRecord:
     """A ticket as stored, with its transcript and (when loaded) its audit trail."""
 
@@ -59,6 +97,17 @@ class TicketRecord:
     transcript: tuple[TranscriptEntry, ...]
     assigned_to: str | None
     events: tuple[TicketEventRecord, ...] = ()
+    history: tuple[TicketTransitionRecord, ...] = ()
+
+    def to_summary_dict(self) -> dict[str, Any]:
+        """Every field but the transcript, the audit trail and the history."""
+        full = self.to_dict()
+        del full["transcript"], full["events"]
+        return full
+
+    def to_detail_dict(self) -> dict[str, Any]:
+        """Every field with the transcript, the audit trail, the history and the replies."""
+        return self.to_dict() | {"history": [row.to_dict() for row in self.history], "replies": []}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,7 +132,10 @@ class TicketRecord:
         }
 
     @classmethod
-    def from_model(cls, ticket: Ticket, with_events: bool = True) -> TicketRecord:
+    def from_model(
+        cls, ticket: Ticket, with_events: bool = True, with_transcript: bool = True
+    ) -> TicketRecord:
+        """A copy of ``ticket``; without events its audit trail and history are left empty."""
         return cls(
             reference=ticket.reference,
             status=ticket.status,
@@ -100,7 +152,32 @@ class TicketRecord:
             consent=bool(ticket.consent),
             consented_at=ticket.consented_at,
             sender_id=ticket.sender_id,
-            transcript=tuple(TranscriptEntry.from_dict(e) for e in ticket.transcript or ()),
+            transcript=(
+                tuple(TranscriptEntry.from_dict(e) for e in ticket.transcript or ())
+                if with_transcript
+                else ()
+            ),
             assigned_to=ticket.assigned_to.username if ticket.assigned_to else None,
             events=(tuple(TicketEventRecord.from_model(e) for e in ticket.events) if with_events else ()),
+            history=(
+                tuple(TicketTransitionRecord.from_model(h) for h in ticket.history) if with_events else ()
+            ),
         )
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of a ticket list: the tickets (without transcripts) and where to go on."""
+
+    tickets: tuple[TicketRecord, ...]
+    total: int
+    next_cursor: str | None
+    prev_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tickets": [ticket.to_summary_dict() for ticket in self.tickets],
+            "total": self.total,
+            "next_cursor": self.next_cursor,
+            "prev_cursor": self.prev_cursor,
+        }

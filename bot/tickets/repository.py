@@ -1,20 +1,27 @@
-"""Tickets in business terms: file, list, get, claim, add a note, resolve.
+"""Tickets in business terms: file, list, search and page, get, claim, add a note, and
+the lifecycle (unclaim, reassign, wait for the patient, resume, resolve, reopen).
 
-Owns every query and change of the ``tickets`` and ``ticket_events`` tables. Each method
-is one operation in its own short session and transaction, and every change writes an
-audit event. Claiming is a conditional UPDATE (``... WHERE status = 'new'``), so of two
-consultants claiming at once exactly one wins, on SQLite and PostgreSQL alike.
+Owns every query and change of the ``tickets``, ``ticket_events`` and ``ticket_history``
+tables. Each method is one operation in its own short session and transaction; every
+change writes an audit event, and every change of status or assignee a history row.
+Claiming is a conditional UPDATE (``... WHERE status = 'new'``), so of two consultants
+claiming at once exactly one wins, on SQLite and PostgreSQL alike; the other transitions
+are conditional on the status and assignee they were decided on (``bot.tickets.lifecycle``
+decides who may do what). The acting consultant's role is read at each operation, so a
+new role counts at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
+from bot.tickets import lifecycle
 from bot.tickets.db import get_engine, session_factory
 from bot.tickets.drafts import MAX_QUESTION, TicketDraft, utcnow
 from bot.tickets.errors import (
@@ -24,13 +31,17 @@ from bot.tickets.errors import (
     ConsultantError,
     IncompleteDraftError,
     ReferenceTakenError,
+    TicketChangedError,
     TicketNotFoundError,
 )
-from bot.tickets.models import STATUSES, Consultant, Ticket, TicketEvent
-from bot.tickets.records import TicketRecord
+from bot.tickets.models import STATUSES, Consultant, Ticket, TicketEvent, TicketTransition
+from bot.tickets.records import TicketPage, TicketRecord
+from bot.tickets.search import Cursor, inbox_order, matches, search_terms, search_text
 
 PATIENT = "patient"
 SYSTEM = "system"
+MAX_PAGE = 200
+TRANSITION_ATTEMPTS = 3
 
 
 class TicketRepository:
@@ -79,7 +90,20 @@ class TicketRepository:
             sender_id=clean.sender_id,
             transcript=[entry.to_dict() for entry in clean.transcript],
         )
+        ticket.search_text = search_text(
+            reference=reference,
+            patient_name=clean.patient_name,
+            email=clean.email,
+            phone=clean.phone,
+            question=clean.question,
+            transcript=ticket.transcript,
+        )
         ticket.events.append(TicketEvent(at=now, actor=PATIENT, action="filed", detail=detail))
+        ticket.history.append(
+            TicketTransition(
+                at=now, actor=PATIENT, action="filed", from_status=None, to_status="new", detail=detail
+            )
+        )
         try:
             with self._sessions.begin() as session:
                 session.add(ticket)
@@ -115,20 +139,24 @@ class TicketRepository:
         drug: str | None = None,
         limit: int | None = None,
         with_events: bool = False,
+        statuses: Sequence[str] | None = None,
     ) -> list[TicketRecord]:
-        """Tickets matching the filters, urgent first, then newest first."""
-        if status is not None and status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        """Tickets matching the filters (``status``, or any of ``statuses``), urgent first,
+        then newest first."""
+        wanted = [status] if status is not None else list(statuses or ())
+        for one in wanted:
+            if one not in STATUSES:
+                raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {one!r}")
         query = select(Ticket)
-        if status is not None:
-            query = query.where(Ticket.status == status)
+        if wanted:
+            query = query.where(Ticket.status.in_(wanted))
         if urgent is not None:
             query = query.where(Ticket.urgent.is_(urgent))
         if drug:
             query = query.where(func.lower(Ticket.drug) == drug.strip().lower())
         query = query.order_by(Ticket.urgent.desc(), Ticket.created_at.desc(), Ticket.id.desc())
         if with_events:
-            query = query.options(selectinload(Ticket.events))
+            query = query.options(selectinload(Ticket.events), selectinload(Ticket.history))
         if limit is not None:
             query = query.limit(limit)
         with self._sessions() as session:
@@ -137,10 +165,82 @@ class TicketRepository:
 
     def export_all(self) -> list[TicketRecord]:
         """Every ticket with transcript and audit trail, oldest first (for scripts)."""
-        query = select(Ticket).options(selectinload(Ticket.events)).order_by(Ticket.created_at, Ticket.id)
+        query = (
+            select(Ticket)
+            .options(selectinload(Ticket.events), selectinload(Ticket.history))
+            .order_by(Ticket.created_at, Ticket.id)
+        )
         with self._sessions() as session:
             tickets = session.execute(query).unique().scalars().all()
             return [TicketRecord.from_model(t) for t in tickets]
+
+    def page(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        urgent: bool | None = None,
+        drug: str | None = None,
+        query: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> TicketPage:
+        """One page of tickets in the inbox order, without transcripts.
+
+        Open urgent tickets first, then open ones, each oldest first, then resolved ones,
+        newest first. ``statuses`` keeps only those; ``query`` keeps tickets whose name,
+        contact, reference, question or transcript contain every word (any case);
+        ``cursor`` is a ``next_cursor``/``prev_cursor`` of an earlier page
+        (InvalidCursorError if malformed).
+        """
+        for status in statuses or ():
+            if status not in STATUSES:
+                raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
+        position = Cursor.decode(cursor) if cursor else None
+        conditions = []
+        if statuses:
+            conditions.append(Ticket.status.in_(list(statuses)))
+        if urgent is not None:
+            conditions.append(Ticket.urgent.is_(urgent))
+        if drug:
+            conditions.append(func.lower(Ticket.drug) == drug.strip().lower())
+        terms = search_terms(query)
+        if terms:
+            conditions.append(matches(terms))
+        backward = position is not None and position.backward
+        rows_query = (
+            select(Ticket)
+            .where(*conditions)
+            .options(defer(Ticket.transcript), defer(Ticket.search_text))
+            .order_by(*inbox_order(backward))
+            .limit(limit + 1)
+        )
+        if position is not None:
+            rows_query = rows_query.where(position.beyond())
+        with self._sessions() as session:
+            total = session.execute(select(func.count(Ticket.id)).where(*conditions)).scalar_one()
+            rows = list(session.execute(rows_query).unique().scalars().all())
+            more = len(rows) > limit
+            rows = rows[:limit]
+            if backward:
+                rows.reverse()
+            records = tuple(
+                TicketRecord.from_model(t, with_events=False, with_transcript=False) for t in rows
+            )
+            first, last = (Cursor.of(rows[0]), Cursor.of(rows[-1])) if rows else (None, None)
+        # Going forward, there is a previous page if we started from a cursor; backward, a
+        # next one. The far side has more only if the query found an extra row.
+        has_next = (not backward and more) or (backward and position is not None)
+        has_prev = (backward and more) or (not backward and position is not None)
+        return TicketPage(
+            tickets=records,
+            total=int(total),
+            next_cursor=last.encode() if has_next and last else None,
+            prev_cursor=Cursor(first.bucket, first.created_at, first.id, True).encode()
+            if has_prev and first
+            else None,
+        )
 
     def drugs(self) -> list[str]:
         """The distinct drugs named on tickets (case-insensitively), for the inbox's filter."""
@@ -170,6 +270,13 @@ class TicketRepository:
             )
             if result.rowcount == 1:
                 _add_event(session, reference, now, consultant, "claimed", None)
+                _add_history(
+                    session,
+                    reference,
+                    lifecycle.Change("claimed", "new", "claimed", consultant),
+                    now,
+                    consultant,
+                )
                 return _load(session, reference)
             record = _load(session, reference)
         if record.status == "resolved":
@@ -200,26 +307,122 @@ class TicketRepository:
             return _load(session, reference)
 
     def resolve(self, reference: str, consultant: str, note: str | None = None) -> TicketRecord:
-        """Mark a ticket resolved (from new or claimed); AlreadyResolvedError if it is."""
-        now = utcnow()
-        detail = (note or "").strip() or None
-        with self._sessions.begin() as session:
-            consultant_id = _consultant_id(session, consultant)
-            result = session.execute(
-                update(Ticket)
-                .where(Ticket.reference == reference, Ticket.status != "resolved")
-                .values(
-                    status="resolved",
-                    updated_at=now,
-                    assigned_to_id=func.coalesce(Ticket.assigned_to_id, consultant_id),
+        """Mark a ticket resolved from any open status, whoever holds it.
+
+        The administrative resolve of scripts and old callers: it checks no ownership and
+        keeps the holder (or assigns the resolver to an unclaimed ticket). The inbox and
+        the API use :meth:`transition` (``"resolve"``), which only the assignee or a lead
+        may do. AlreadyResolvedError if it is resolved.
+        """
+        return self._transition(reference, consultant, lifecycle.RESOLVE, note=note, check_owner=False)
+
+    def transition(
+        self,
+        reference: str,
+        consultant: str,
+        action: str,
+        *,
+        to: str | None = None,
+        reopen_to: str = "claimed",
+        note: str | None = None,
+    ) -> TicketRecord:
+        """Apply a lifecycle ``action`` (``bot.tickets.lifecycle.ACTIONS``) as ``consultant``.
+
+        ``to`` names the new assignee of ``reassign`` (an active consultant);
+        ``reopen_to`` is ``claimed`` (by ``consultant``) or ``new``; ``note`` is kept
+        with the change. Raises NotAllowedError (not the assignee, not a lead),
+        TicketStateError and its kinds (the status does not allow it), ConsultantError
+        (an unknown or inactive consultant) and TicketNotFoundError.
+        """
+        if action == lifecycle.CLAIM:
+            return self.claim(reference, consultant)
+        if action not in lifecycle.ACTIONS:
+            raise ValueError(f"action must be one of {', '.join(lifecycle.ACTIONS)}, not {action!r}")
+        if action == lifecycle.REASSIGN and not (to or "").strip():
+            raise ConsultantError("name the consultant to reassign the ticket to")
+        return self._transition(
+            reference, consultant, action, target=(to or "").strip() or None, reopen_to=reopen_to, note=note
+        )
+
+    def unclaim(self, reference: str, consultant: str, note: str | None = None) -> TicketRecord:
+        """Put a claimed or waiting ticket back in the queue (status ``new``)."""
+        return self.transition(reference, consultant, lifecycle.UNCLAIM, note=note)
+
+    def reassign(self, reference: str, consultant: str, to: str, note: str | None = None) -> TicketRecord:
+        """Hand the ticket to another active consultant."""
+        return self.transition(reference, consultant, lifecycle.REASSIGN, to=to, note=note)
+
+    def wait_for_patient(self, reference: str, consultant: str, note: str | None = None) -> TicketRecord:
+        """Mark a claimed ticket as waiting for the patient's answer."""
+        return self.transition(reference, consultant, lifecycle.WAIT, note=note)
+
+    def resume(self, reference: str, consultant: str, note: str | None = None) -> TicketRecord:
+        """Take a ticket back from waiting for the patient (status ``claimed``)."""
+        return self.transition(reference, consultant, lifecycle.RESUME, note=note)
+
+    def reopen(
+        self, reference: str, consultant: str, *, to: str = "claimed", note: str | None = None
+    ) -> TicketRecord:
+        """Reopen a resolved ticket: claimed by ``consultant``, or ``new`` for the queue."""
+        return self.transition(reference, consultant, lifecycle.REOPEN, reopen_to=to, note=note)
+
+    def _transition(
+        self,
+        reference: str,
+        consultant: str,
+        action: str,
+        *,
+        target: str | None = None,
+        reopen_to: str = "claimed",
+        note: str | None = None,
+        check_owner: bool = True,
+    ) -> TicketRecord:
+        note = (note or "").strip() or None
+        if note and len(note) > MAX_QUESTION:
+            raise IncompleteDraftError("note", f"is longer than {MAX_QUESTION} characters")
+        for _ in range(TRANSITION_ATTEMPTS):
+            now = utcnow()
+            with self._sessions.begin() as session:
+                actor_id, role = _actor(session, consultant)
+                row = session.execute(
+                    select(Ticket.id, Ticket.status, Ticket.assigned_to_id, Consultant.username)
+                    .outerjoin(Consultant, Ticket.assigned_to_id == Consultant.id)
+                    .where(Ticket.reference == reference)
+                ).one_or_none()
+                if row is None:
+                    raise TicketNotFoundError(reference)
+                ticket_id, status, assignee_id, assignee = row
+                change = lifecycle.plan(
+                    reference,
+                    action,
+                    status=status,
+                    assignee=assignee,
+                    actor=consultant,
+                    role=role,
+                    target=target,
+                    reopen_to=reopen_to,
+                    check_owner=check_owner,
                 )
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:
-                _add_event(session, reference, now, consultant, "resolved", detail)
-                return _load(session, reference)
-            _load(session, reference)  # raises TicketNotFoundError
-        raise AlreadyResolvedError(reference)
+                target_id = _actor(session, target)[0] if target else None
+                # The new assignee is nobody, the old one, the actor or the target.
+                ids = {None: None, assignee: assignee_id, consultant: actor_id, target: target_id}
+                same_holder = (
+                    Ticket.assigned_to_id.is_(None)
+                    if assignee_id is None
+                    else Ticket.assigned_to_id == assignee_id
+                )
+                result = session.execute(
+                    update(Ticket)
+                    .where(Ticket.id == ticket_id, Ticket.status == status, same_holder)
+                    .values(status=change.to_status, assigned_to_id=ids[change.assignee], updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 1:
+                    detail = _detail(change, assignee, note)
+                    _add_event(session, reference, now, consultant, change.action, detail)
+                    _add_history(session, reference, change, now, consultant, detail)
+                    return _load(session, reference)
+        raise TicketChangedError(reference)
 
     def record_event(self, reference: str, actor: str, action: str, detail: str | None) -> None:
         """Add a system event (for example an outbox delivery) to the audit trail."""
@@ -238,7 +441,7 @@ def _load(session: Session, reference: str) -> TicketRecord:
     ticket = (
         session.execute(
             select(Ticket)
-            .options(selectinload(Ticket.events))
+            .options(selectinload(Ticket.events), selectinload(Ticket.history))
             .where(Ticket.reference == reference)
             .execution_options(populate_existing=True)
         )
@@ -248,6 +451,34 @@ def _load(session: Session, reference: str) -> TicketRecord:
     if ticket is None:
         raise TicketNotFoundError(reference)
     return TicketRecord.from_model(ticket)
+
+
+def _actor(session: Session, username: str) -> tuple[int, str]:
+    """The id and role of an active consultant; ConsultantError if there is none."""
+    row = session.execute(
+        select(Consultant.id, Consultant.role).where(
+            Consultant.username == username, Consultant.active.is_(True)
+        )
+    ).one_or_none()
+    if row is None:
+        raise ConsultantError(f"no active consultant named {username!r}")
+    return int(row[0]), str(row[1])
+
+
+def _detail(change: lifecycle.Change, assignee: str | None, note: str | None) -> str | None:
+    """What the audit trail and the history say beside the action."""
+    if change.action == "resolved":
+        return note  # the outcome, as before
+    facts = []
+    if change.action == "reassigned":
+        facts.append(f"to {change.assignee}" + (f" (from {assignee})" if assignee else ""))
+    elif change.action == "unclaimed" and assignee:
+        facts.append(f"released from {assignee}")
+    elif change.action == "reopened":
+        facts.append("claimed by the reopener" if change.to_status == "claimed" else "back in the queue")
+    if note:
+        facts.append(note)
+    return "; ".join(facts) or None
 
 
 def _consultant_id(session: Session, username: str) -> int:
@@ -269,4 +500,28 @@ def _add_event(
 ) -> None:
     ticket_id = session.execute(select(Ticket.id).where(Ticket.reference == reference)).scalar_one()
     session.add(TicketEvent(ticket_id=ticket_id, at=at, actor=actor, action=action, detail=detail))
+    session.flush()
+
+
+def _add_history(
+    session: Session,
+    reference: str,
+    change: lifecycle.Change,
+    at: datetime,
+    actor: str,
+    detail: str | None = None,
+) -> None:
+    ticket_id = session.execute(select(Ticket.id).where(Ticket.reference == reference)).scalar_one()
+    session.add(
+        TicketTransition(
+            ticket_id=ticket_id,
+            at=at,
+            actor=actor,
+            action=change.action,
+            from_status=change.from_status,
+            to_status=change.to_status,
+            assigned_to=change.assignee,
+            detail=detail,
+        )
+    )
     session.flush()

@@ -7,11 +7,27 @@ ends it. A browser already logged in to the inbox may instead use its session co
 with the header ``X-CSRF-Token`` on POST.
 
 Routes (all JSON; errors are ``{"error": {"code", "message"}}`` with 4xx/503):
-    GET  /api/tickets?status=new|claimed|resolved&urgent=true|false&drug=NAME
-    GET  /api/tickets/<reference>                 with transcript and audit trail
+    GET  /api/tickets?q=TEXT&limit=N&cursor=C&status=S[,S...]&urgent=true|false&drug=NAME
+         {"tickets": [...], "total", "next_cursor", "prev_cursor"}: no transcripts, in
+         the inbox order (open urgent first, then open, each oldest first; resolved last).
+         Without q, limit and cursor: the old answer, every matching ticket with its
+         transcript and audit trail, urgent first then newest (kept for old tools).
+    GET  /api/tickets/<reference>                 with transcript, events, history, replies
     POST /api/tickets/<reference>/claim           409 already_claimed / already_resolved
     POST /api/tickets/<reference>/notes           {"text": "..."}
     POST /api/tickets/<reference>/resolve         {"note": "..."} (optional)
+    POST /api/tickets/<reference>/unclaim         {"note": "..."} (optional): back to new
+    POST /api/tickets/<reference>/reassign        {"to": USERNAME, "note": ...}
+    POST /api/tickets/<reference>/waiting         waiting_for_patient
+    POST /api/tickets/<reference>/resume          waiting_for_patient -> claimed
+    POST /api/tickets/<reference>/reopen          {"status": "claimed" (default) | "new"}
+
+The lifecycle (``bot.tickets.lifecycle``): only the assignee or a lead may unclaim,
+reassign, wait, resume or resolve (else 403 ``not_allowed``); resolving (or waiting,
+resuming, unclaiming) an unclaimed ticket is 409 ``not_claimed``; any other status that
+does not allow the action is 409 (``already_resolved``, ``already_claimed``,
+``bad_state``, ``conflict``); an unknown or inactive consultant to reassign to is 400
+``unknown_consultant``. Every action answers the ticket as ``GET`` does.
 """
 
 from __future__ import annotations
@@ -22,19 +38,30 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot.tickets import lifecycle
 from bot.tickets.errors import (
     AlreadyClaimedError,
     AlreadyResolvedError,
+    ConsultantError,
     DraftError,
+    InvalidCursorError,
+    NotAllowedError,
+    NotClaimedError,
+    TicketChangedError,
+    TicketError,
     TicketNotFoundError,
+    TicketStateError,
 )
 from bot.tickets.models import STATUSES
+from bot.tickets.repository import MAX_PAGE
 from bot.web.auth import api_auth_required, api_error, current_session, login_address
 from bot.web.state import run_blocking, state_of
 
 blueprint = Blueprint("api", url_prefix="/api")
 
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+DEFAULT_LIMIT = 50
+PAGING_ARGS = ("q", "limit", "cursor")
 
 
 @blueprint.post("/login")
@@ -76,20 +103,44 @@ async def logout(request: Request) -> HTTPResponse:
 @blueprint.get("/tickets")
 @api_auth_required
 async def list_tickets(request: Request) -> HTTPResponse:
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
-        return api_error(400, "bad_filter", f"status must be one of {', '.join(STATUSES)}")
+    statuses = [part.strip() for part in (request.args.get("status") or "").split(",") if part.strip()]
+    if any(status not in STATUSES for status in statuses):
+        return api_error(400, "bad_filter", f"status must be one or more of {', '.join(STATUSES)}")
     urgent_arg = (request.args.get("urgent") or "").lower()
     if urgent_arg and urgent_arg not in BOOLEANS:
         return api_error(400, "bad_filter", "urgent must be true or false")
     drug = request.args.get("drug") or None
-    tickets = await run_blocking(
-        request,
-        lambda: state_of(request).tickets.list_tickets(
-            status=status, urgent=BOOLEANS.get(urgent_arg), drug=drug, with_events=True
-        ),
-    )
-    return json({"tickets": [ticket.to_dict() for ticket in tickets]})
+    tickets = state_of(request).tickets
+    if not any(name in request.get_args(keep_blank_values=True) for name in PAGING_ARGS):
+        # The old answer, for tools written before paging: everything, with transcripts.
+        legacy = await run_blocking(
+            request,
+            lambda: tickets.list_tickets(
+                statuses=statuses or None, urgent=BOOLEANS.get(urgent_arg), drug=drug, with_events=True
+            ),
+        )
+        return json({"tickets": [ticket.to_dict() for ticket in legacy], "next_cursor": None})
+    try:
+        limit = int(request.args.get("limit") or DEFAULT_LIMIT)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_PAGE:
+        return api_error(400, "bad_filter", f"limit must be a number from 1 to {MAX_PAGE}")
+    try:
+        page = await run_blocking(
+            request,
+            lambda: tickets.page(
+                statuses=statuses or None,
+                urgent=BOOLEANS.get(urgent_arg),
+                drug=drug,
+                query=request.args.get("q"),
+                limit=limit,
+                cursor=request.args.get("cursor") or None,
+            ),
+        )
+    except InvalidCursorError as exc:
+        return api_error(400, "bad_cursor", str(exc))
+    return json(page.to_dict())
 
 
 @blueprint.get("/tickets/<reference>")
@@ -99,7 +150,7 @@ async def get_ticket(request: Request, reference: str) -> HTTPResponse:
         ticket = await run_blocking(request, state_of(request).tickets.get, reference)
     except TicketNotFoundError as exc:
         return api_error(404, "not_found", str(exc))
-    return json(ticket.to_dict())
+    return json(ticket.to_detail_dict())
 
 
 @blueprint.post("/tickets/<reference>/claim")
@@ -114,7 +165,7 @@ async def claim(request: Request, reference: str) -> HTTPResponse:
         return api_error(409, "already_claimed", str(exc))
     except AlreadyResolvedError as exc:
         return api_error(409, "already_resolved", str(exc))
-    return json(ticket.to_dict())
+    return json(ticket.to_detail_dict())
 
 
 @blueprint.post("/tickets/<reference>/notes")
@@ -128,27 +179,95 @@ async def add_note(request: Request, reference: str) -> HTTPResponse:
         return api_error(404, "not_found", str(exc))
     except DraftError as exc:
         return api_error(400, "bad_note", str(exc))
-    return json(ticket.to_dict(), status=201)
+    return json(ticket.to_detail_dict(), status=201)
 
 
 @blueprint.post("/tickets/<reference>/resolve")
 @api_auth_required
 async def resolve(request: Request, reference: str) -> HTTPResponse:
+    return await _transition(request, reference, lifecycle.RESOLVE)
+
+
+@blueprint.post("/tickets/<reference>/unclaim")
+@api_auth_required
+async def unclaim(request: Request, reference: str) -> HTTPResponse:
+    return await _transition(request, reference, lifecycle.UNCLAIM)
+
+
+@blueprint.post("/tickets/<reference>/reassign")
+@api_auth_required
+async def reassign(request: Request, reference: str) -> HTTPResponse:
+    to = _body(request).get("to")
+    if not isinstance(to, str) or not to.strip():
+        return api_error(400, "bad_request", 'name the new assignee: {"to": USERNAME}')
+    return await _transition(request, reference, lifecycle.REASSIGN, to=to.strip())
+
+
+@blueprint.post("/tickets/<reference>/waiting")
+@api_auth_required
+async def waiting(request: Request, reference: str) -> HTTPResponse:
+    return await _transition(request, reference, lifecycle.WAIT)
+
+
+@blueprint.post("/tickets/<reference>/resume")
+@api_auth_required
+async def resume(request: Request, reference: str) -> HTTPResponse:
+    return await _transition(request, reference, lifecycle.RESUME)
+
+
+@blueprint.post("/tickets/<reference>/reopen")
+@api_auth_required
+async def reopen(request: Request, reference: str) -> HTTPResponse:
+    reopen_to = _body(request).get("status") or "claimed"
+    if reopen_to not in lifecycle.REOPEN_TO:
+        return api_error(400, "bad_request", 'reopen to {"status": "claimed"} (the default) or "new"')
+    return await _transition(request, reference, lifecycle.REOPEN, reopen_to=str(reopen_to))
+
+
+async def _transition(
+    request: Request, reference: str, action: str, *, to: str | None = None, reopen_to: str = "claimed"
+) -> HTTPResponse:
+    """Apply a lifecycle action as the logged-in consultant; errors as documented above."""
     username = await _username(request)
     note = _body(request).get("note")
     try:
         ticket = await run_blocking(
             request,
-            state_of(request).tickets.resolve,
-            reference,
-            username,
-            str(note) if note else None,
+            lambda: state_of(request).tickets.transition(
+                reference,
+                username,
+                action,
+                to=to,
+                reopen_to=reopen_to,
+                note=str(note) if note else None,
+            ),
         )
-    except TicketNotFoundError as exc:
+    except TicketError as exc:
+        return transition_error(exc)
+    return json(ticket.to_detail_dict())
+
+
+def transition_error(exc: TicketError) -> HTTPResponse:
+    """The API's answer to a refused lifecycle action."""
+    if isinstance(exc, TicketNotFoundError):
         return api_error(404, "not_found", str(exc))
-    except AlreadyResolvedError as exc:
-        return api_error(409, "already_resolved", str(exc))
-    return json(ticket.to_dict())
+    if isinstance(exc, NotAllowedError):
+        return api_error(403, "not_allowed", str(exc))
+    codes: list[tuple[type[TicketError], str]] = [
+        (NotClaimedError, "not_claimed"),
+        (AlreadyResolvedError, "already_resolved"),
+        (AlreadyClaimedError, "already_claimed"),
+        (TicketChangedError, "conflict"),
+        (TicketStateError, "bad_state"),
+    ]
+    for kind, code in codes:
+        if isinstance(exc, kind):
+            return api_error(409, code, str(exc))
+    if isinstance(exc, ConsultantError):
+        return api_error(400, "unknown_consultant", str(exc))
+    if isinstance(exc, DraftError):
+        return api_error(400, "bad_note", str(exc))
+    raise exc
 
 
 def _body(request: Request) -> dict[str, Any]:

@@ -15,13 +15,14 @@ from pathlib import Path
 from bot.settings import PROJECT_ROOT
 from bot.tickets import ConsultantDirectory, FilingService, TicketDraft, TranscriptEntry
 from bot.tickets.drafts import utcnow
+from bot.tickets.migrate import head_revision
 
 
 def test_db_upgrade_on_a_fresh_database(run_cli, tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'fresh' / 'bot.db'}"
     result = run_cli("db", "upgrade", database_url=url)
     assert result.returncode == 0, result.stderr
-    assert "tickets schema at 0001" in result.stdout
+    assert f"tickets schema at {head_revision()}" in result.stdout
     again = run_cli("db", "upgrade", database_url=url)
     assert again.returncode == 0, again.stderr
 
@@ -163,3 +164,57 @@ def test_usage(run_cli, sqlite_url):
     assert "consultants" in result.stderr and "flush-outbox" not in result.stdout
     bad = run_cli("tickets", "list", database_url=sqlite_url, APP_ENV="staging")
     assert bad.returncode == 1 and "APP_ENV" in bad.stderr
+
+
+def test_consultants_list_enable_and_set_role(run_cli, sqlite_url, add_consultant):
+    add_consultant(sqlite_url, "alice")
+    add_consultant(sqlite_url, "bob-the-lead")
+    ConsultantDirectory.for_url(sqlite_url).authenticate("alice", "correct horse battery staple")
+
+    listed = run_cli("consultants", "list", database_url=sqlite_url)
+    assert listed.returncode == 0, listed.stderr
+    header, alice, bob = listed.stdout.splitlines()
+    assert header.split() == ["USERNAME", "ROLE", "ACTIVE", "LAST", "LOGIN", "(UTC)"]
+    assert alice.split()[:3] == ["alice", "consultant", "yes"]
+    assert alice.split()[3] == f"{utcnow():%Y-%m-%d}"  # logged in just now
+    assert bob.split() == ["bob-the-lead", "consultant", "yes", "never"]
+    assert "2 consultant(s)" in listed.stderr
+
+    promoted = run_cli("consultants", "set-role", "bob-the-lead", "lead", database_url=sqlite_url)
+    assert promoted.returncode == 0 and "now a lead" in promoted.stdout, promoted.stderr
+    assert run_cli("consultants", "disable", "alice", database_url=sqlite_url).returncode == 0
+    rows = json.loads(run_cli("consultants", "list", "--json", database_url=sqlite_url).stdout)
+    assert [(r["username"], r["role"], r["active"]) for r in rows] == [
+        ("alice", "consultant", False),
+        ("bob-the-lead", "lead", True),
+    ]
+    assert rows[0]["last_login_at"] and rows[1]["last_login_at"] is None
+    assert (
+        ConsultantDirectory.for_url(sqlite_url).authenticate("alice", "correct horse battery staple") is None
+    )
+
+    enabled = run_cli("consultants", "enable", "alice", database_url=sqlite_url)
+    assert enabled.returncode == 0 and "enabled" in enabled.stdout, enabled.stderr
+    assert ConsultantDirectory.for_url(sqlite_url).authenticate("alice", "correct horse battery staple")
+    demoted = run_cli("consultants", "set-role", "bob-the-lead", "consultant", database_url=sqlite_url)
+    assert demoted.returncode == 0
+    assert ConsultantDirectory.for_url(sqlite_url).role_of("bob-the-lead") == "consultant"
+
+
+def test_consultants_commands_report_mistakes(run_cli, sqlite_url, add_consultant):
+    add_consultant(sqlite_url, "alice")
+    bad_role = run_cli("consultants", "set-role", "alice", "admin", database_url=sqlite_url)
+    assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
+    for args in (("enable", "nobody"), ("set-role", "nobody", "lead")):
+        result = run_cli("consultants", *args, database_url=sqlite_url)
+        assert result.returncode == 1 and "no consultant named 'nobody'" in result.stderr, args
+        assert "Traceback" not in result.stderr
+    empty = run_cli("consultants", "list", database_url=f"sqlite:///{sqlite_url[10:]}.empty")
+    assert empty.returncode == 0 and empty.stdout.split() == [
+        "USERNAME",
+        "ROLE",
+        "ACTIVE",
+        "LAST",
+        "LOGIN",
+        "(UTC)",
+    ]

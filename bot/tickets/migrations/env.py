@@ -46,10 +46,11 @@ def _run_online() -> None:
 
         url = load_settings().database_url
     from bot.tickets.db import create_db_engine
+    from bot.tickets.migrate import migration_connection
 
     engine = create_db_engine(url)
     try:
-        with engine.begin() as conn:
+        with migration_connection(engine) as conn:
             _run(conn)
     finally:
         engine.dispose()
