@@ -11,11 +11,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.compose import Footnotes, answer_text, send_answer
-from actions.drug_context import DrugContext, entity_values, resolve_drug, side_effect_mentions
+from actions.drug_context import (
+    DrugContext,
+    entity_values,
+    page_change,
+    resolve_drug,
+    side_effect_mentions,
+)
 from actions.handoff import form_answer_events
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
-from knowledge import Monograph, Selection, select
+from knowledge import KnowledgeBase, Monograph, Selection, select
+from knowledge.coverage import not_covered
 from patient_text.safety import decision_requested
 
 #: entity types whose values can pick a sub-topic (e.g. "pregnant", "hepatitis B")
@@ -48,6 +55,7 @@ class AnswerAction(Action, abc.ABC):
             tracker.get_slot("drug"),
             allow_companions=self.topic == "interactions",
             discussed=discussed,
+            moved_to=page_change(tracker.events),
         )
         if context.needs_choice:
             choices = context.choices or tuple(sorted(kb.monographs))
@@ -84,6 +92,9 @@ class AnswerAction(Action, abc.ABC):
         decision = decision_requested(str(message.get("text") or ""), entity_values(message, "triage"))
         if decision:
             intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro
+        uncovered = _not_covered_lines(kb, mono, message, self.topic)
+        if uncovered:
+            intro = "\n".join([intro, *uncovered])
         notes = Footnotes()
         text = answer_text(mono, selection, intro, notes)
         if decision and self.topic != "eligibility":
@@ -100,7 +111,7 @@ class AnswerAction(Action, abc.ABC):
             ]
             for other in unmatched:
                 text += "\n" + phrase("interaction_not_named", drug_name=drug_name, other=other)
-        offer = self.offer_consultant or decision
+        offer = bool(self.offer_consultant or decision or uncovered)
         send_answer(dispatcher, tracker, text, notes, offer=offer)
         return events
 
@@ -251,6 +262,19 @@ class ActionAnswerSameTopic(Action):
                 events.append(SlotSet("drug", context.unknown_name))
             return events
         return await action.run(dispatcher, tracker, domain)
+
+
+def _not_covered_lines(kb: KnowledgeBase, mono: Monograph, message: dict[str, Any], topic: str) -> list[str]:
+    """What the label does not cover, said plainly: an everyday thing it never mentions
+    (alcohol, coffee, ...), or another medicine we have no monograph for (a comparison, a
+    second drug); interaction questions name the other medicine themselves."""
+    text = str(message.get("text") or "")
+    lines = [phrase("label_silent", drug_name=mono.generic_name, subject=s) for s in not_covered(mono, text)]
+    if topic != "interactions":
+        named = kb.drug_names.mentioned(entity_values(message, "drug"), text)
+        others = [n for n in named if kb.find_drug(n) is None]
+        lines += [phrase("other_drug_not_covered", drug_name=mono.generic_name, other=o) for o in others]
+    return lines
 
 
 def _situation_text(mono: Monograph, text: str, terms: list[str], shown: Selection, notes: Footnotes) -> str:

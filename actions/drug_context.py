@@ -76,7 +76,7 @@ def companion_drugs(message: dict[str, Any], names: list[str]) -> list[str]:
 
 def side_effect_mentions(message: dict[str, Any]) -> list[str]:
     """Side effects named in a message: overlapping entity spans joined ("hair" + "fall out"
-    -> "hair fall out"), chat noise dropped."""
+    -> "hair fall out"), a synonym's name as is ("lose my hair" -> "hair loss"), chat noise dropped."""
     text = str(message.get("text") or "")
     spans: list[tuple[int, int]] = []
     loose: list[str] = []
@@ -87,7 +87,8 @@ def side_effect_mentions(message: dict[str, Any]) -> list[str]:
         if len(value) < 3 or value.lower() in _NOT_EFFECTS or _is_generic(value):
             continue
         start, end = ent.get("start"), ent.get("end")
-        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+        typed = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+        if typed and text[start:end].lower() == value.lower():
             spans.append((start, end))
         elif value not in loose:
             loose.append(value)
@@ -101,6 +102,21 @@ def side_effect_mentions(message: dict[str, Any]) -> list[str]:
     return [v for v in dict.fromkeys([*found, *loose]) if v]
 
 
+def _page_drug(metadata: Any) -> str | None:
+    drug = metadata.get("drug") if isinstance(metadata, dict) else None
+    return drug.strip() if isinstance(drug, str) and drug.strip() else None
+
+
+def page_change(events: list[dict[str, Any]]) -> str | None:
+    """The drug of the article the patient moved to: the page's drug of the latest message
+    when it differs from the page of the message before it (the widget sends the page's drug
+    with every message), else None."""
+    pages = [_page_drug(e.get("metadata")) for e in events if e.get("event") == "user"]
+    if len(pages) >= 2 and pages[-1] and pages[-1] != pages[-2]:
+        return pages[-1]
+    return None
+
+
 def resolve_drug(
     kb: KnowledgeBase,
     message: dict[str, Any],
@@ -108,13 +124,15 @@ def resolve_drug(
     *,
     allow_companions: bool = False,
     discussed: list[str] | None = None,
+    moved_to: str | None = None,
 ) -> DrugContext:
     """Drug named in the message, else the conversation's drug, else the site default or only drug.
 
     With ``allow_companions`` (interaction questions), an unknown medicine introduced by
     "with ..." is the other medicine, not the subject, so the conversation's drug stays.
-    When the message names no drug and several covered drugs were ``discussed``, it is
-    unclear which one is meant: the context holds the choices instead of a drug.
+    When the message names no drug and the patient just ``moved_to`` another article, that
+    article's drug is meant. When several covered drugs were ``discussed``, it is unclear
+    which one is meant: the context holds the choices instead of a drug.
     """
     text = str(message.get("text") or "")
     named = kb.drug_names.mentioned(entity_values(message, "drug"), text)
@@ -129,6 +147,9 @@ def resolve_drug(
         return DrugContext(monograph=kb.monographs[in_text[0]])
     if named:
         return DrugContext(unknown_name=named[0])
+    moved = kb.find_drug(moved_to) if moved_to else None
+    if moved:
+        return DrugContext(monograph=moved)
     known = [d for d in dict.fromkeys(discussed or []) if d in kb.monographs]
     if len(known) >= 2:
         return DrugContext(choices=tuple(known))

@@ -14,7 +14,7 @@ medicine for" whichever covered drug was named (``patient_text.drugs.masked``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.vocabulary import entity_phrases
+from bot.nlu.vocabulary import effect_synonyms, entity_phrases
 from knowledge import KnowledgeBase
 from patient_text.drugs import TOKEN, DrugNames
 
@@ -46,6 +46,7 @@ class EntityIndex:
     drugs: DrugNames
     labels: dict[str, str]  # phrase: its words in lower case, one space apart -> entity label
     longest: int  # words in the longest phrase
+    synonyms: dict[str, str] = field(default_factory=dict)  # phrase -> the value to report
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> EntityIndex:
@@ -57,7 +58,8 @@ class EntityIndex:
                 key = _key(phrase)
                 if key and key not in covered:
                     labels.setdefault(key, label)
-        return cls(kb.drug_names, labels, max((len(k.split()) for k in labels), default=0))
+        synonyms = {_key(variant): name for variant, name in effect_synonyms().items()}
+        return cls(kb.drug_names, labels, max((len(k.split()) for k in labels), default=0), synonyms)
 
     def entities(self, text: str) -> tuple[list[dict[str, Any]], list[tuple[int, int, str]]]:
         """The entities of ``text`` and the covered drugs' spans; a drug name wins an overlap,
@@ -71,10 +73,12 @@ class EntityIndex:
             for width in range(min(self.longest, len(words) - i), 0, -1):
                 if not all(free[i : i + width]):
                     continue
-                label = self.labels.get(" ".join(w.group(0).lower() for w in words[i : i + width]))
+                key = " ".join(w.group(0).lower() for w in words[i : i + width])
+                label = self.labels.get(key)
                 if label:
                     start, end = words[i].start(), words[i + width - 1].end()
-                    found.append({"entity": label, "start": start, "end": end, "value": text[start:end]})
+                    value = self.synonyms.get(key, text[start:end])
+                    found.append({"entity": label, "start": start, "end": end, "value": value})
                     i += width - 1
                     break
             i += 1

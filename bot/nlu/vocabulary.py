@@ -26,6 +26,15 @@ def vocabulary_words() -> set[str]:
     return {w for words in lists.values() for phrase in words for w in phrase.lower().split()}
 
 
+def effect_synonyms() -> dict[str, str]:
+    """Everyday ways of saying a side effect -> the name the bot uses (knowledge/vocab/synonyms.yml)."""
+    return {
+        " ".join(variant.lower().split()): name
+        for name, variants in _vocab_file("synonyms.yml").items()
+        for variant in variants
+    }
+
+
 def entity_phrases(kb: KnowledgeBase) -> dict[str, set[str]]:
     """Lowercase phrases per entity label, from the monographs and knowledge/vocab/*.yml."""
     phrases: dict[str, set[str]] = {label: set() for label in ENTITY_LABELS}
@@ -38,6 +47,7 @@ def entity_phrases(kb: KnowledgeBase) -> dict[str, set[str]]:
         key = "drug" if label == "drugs" else label
         if key in phrases:
             phrases[key].update(w.lower().strip() for w in words if w.strip())
+    phrases["side_effect"].update(effect_synonyms())
     # a phrase belongs to one label only: drug names win, then the order of ENTITY_LABELS
     taken: set[str] = set()
     for label in ENTITY_LABELS:

@@ -487,3 +487,63 @@ async def test_a_piece_of_a_word_tagged_as_a_medicine_is_not_one(run_action) -> 
     )
     body = "\n".join(texts(messages))
     assert "about na" not in body and "decision for you and your physician" in body, body
+
+
+async def test_moving_to_another_article_moves_the_drug() -> None:
+    """The widget sends the page's drug with every message: after the patient moves from the
+    ocrelizumab article to the elacestrant one, 'what are the side effects?' is about elacestrant."""
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    def said(text: str, page: str) -> dict:
+        return {"event": "user", "text": text, "metadata": {"drug": page}}
+
+    latest = {
+        "text": "what are the side effects?",
+        "intent": {"name": "ask_side_effects", "confidence": 0.99},
+        "entities": [],
+        "metadata": {"drug": "elacestrant"},
+    }
+    events = [said("how often is it given", "ocrelizumab"), said("what are the side effects?", "elacestrant")]
+    tracker = Tracker(
+        "page-move", {"drug": "ocrelizumab", "topic": "dosing"}, latest, events, False, None, {}, ""
+    )
+    dispatcher = CollectingDispatcher()
+    await answers.ActionAnswerSideEffects().run(dispatcher, tracker, {})
+    body = "\n".join(texts(dispatcher.messages))
+    assert "elacestrant" in body and "ORSERDU US Prescribing Information" in body
+    assert "OCREVUS" not in body
+
+    # on the same page, the conversation's drug stays
+    events[-1] = said("what are the side effects?", "ocrelizumab")
+    latest["metadata"] = {"drug": "ocrelizumab"}
+    tracker = Tracker(
+        "page-stay", {"drug": "capmatinib", "topic": "dosing"}, latest, events, False, None, {}, ""
+    )
+    dispatcher = CollectingDispatcher()
+    await answers.ActionAnswerSideEffects().run(dispatcher, tracker, {})
+    assert "TABRECTA US Prescribing Information" in "\n".join(texts(dispatcher.messages))
+
+
+async def test_the_label_not_covering_alcohol_is_said_plainly(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerInteractions(),
+        "can i drink alcohol on ocrevus",
+        "ask_interactions",
+        [("drug", "ocrevus")],
+    )
+    first = texts(messages)[0]
+    assert "The ocrelizumab label does not say anything about alcohol" in first
+    assert any(b["payload"] == "/request_consultant" for m in messages for b in m.get("buttons") or [])
+
+
+async def test_a_comparison_with_a_drug_we_do_not_cover_is_not_answered_silently(run_action) -> None:
+    messages, _ = await run_action(
+        answers.ActionAnswerIndication(),
+        "is kesimpta better than ocrevus",
+        "ask_indication",
+        [("drug", "kesimpta"), ("drug", "ocrevus")],
+    )
+    first = texts(messages)[0]
+    assert "I have no label information on kesimpta" in first
+    assert "multiple sclerosis" in first

@@ -78,3 +78,11 @@ def test_training_examples_are_masked_from_their_annotations_and_the_matcher(
     assert annotated.get(NORMALIZED_TEXT) == "is medicine ok"
     assert plain.get(NORMALIZED_TEXT) == "what is medicine for"
     assert annotated.get(ENTITIES) == [{"entity": "drug", "start": 3, "end": 9, "value": "testdrugumab"}]
+
+
+def test_an_everyday_way_of_saying_an_effect_is_reported_by_its_name(
+    extractor: KnowledgeEntityExtractor,
+) -> None:
+    message = _read(extractor, "does it make you lose your hair")
+    effects = [e for e in message.get(ENTITIES) if e["entity"] == "side_effect"]
+    assert [(e["value"], e["start"], e["end"]) for e in effects] == [("hair loss", 17, 31)]
