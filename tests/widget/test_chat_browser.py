@@ -57,8 +57,11 @@ def test_greeting_answer_about_the_page_drug_and_history(web, new_page, chat) ->
     )
     answer = "\n".join(chat.say(page, "what are the side effects?"))
     assert "Side effects of ocrelizumab" in answer  # the page's drug, not named in the question
-    assert "section 6.1" in answer  # with citations
-    assert DISCLAIMER in answer
+    assert "[1]" in answer and "section 6.1" not in answer  # footnotes; the sources folded
+    sources = page.locator(".pbw-msg--bot .pbw-sources").last
+    sources.locator("summary").click()
+    assert "section 6.1" in sources.inner_text()  # one tap shows the citations
+    assert DISCLAIMER in answer  # in full, the first time
     assert page.evaluate("window.__typingSeen") is True
     assert page.locator(".pbw-typing").is_hidden()
     assert page.locator(".pbw-msg--bot .pbw-text ul li").count() >= 3  # the bullet list as a list
@@ -81,8 +84,24 @@ def test_greeting_answer_about_the_page_drug_and_history(web, new_page, chat) ->
     assert page.locator(".pbw-msg").all_inner_texts() == shown
     assert chat.session_id(page) == sender
     follow_up = "\n".join(chat.say(page, "how is it given?"))
-    assert DISCLAIMER in follow_up
+    assert "elacestrant" in follow_up  # the article the patient moved to
+    assert "ask your physician about your own situation" in follow_up  # the short line now,
+    assert "Please consult your physician or pharmacist" not in follow_up  # not the full one
     assert tab.errors == []
+
+
+def test_a_long_paste_is_not_cut(web, new_page, chat) -> None:
+    page = new_page().page
+    page.goto(f"{web.base_url}/")
+    chat.open_chat(page)
+    box = page.locator("textarea.pbw-input")
+    box.fill("my question " * 200)  # 2,400 characters
+    counter = page.locator(".pbw-counter")
+    assert counter.is_visible() and "please shorten your message by" in counter.inner_text()
+    assert page.locator(".pbw-send").is_disabled()
+    assert len(box.input_value()) == 2400  # nothing cut
+    box.fill("my question " * 150)
+    assert "please shorten" not in counter.inner_text() and page.locator(".pbw-send").is_enabled()
 
 
 def test_red_flag_reply_is_urgent(web, new_page, chat) -> None:

@@ -6,6 +6,9 @@
 
 import { renderMarkdown } from "./markdown.js";
 
+/** The longest message the server reads by default (MAX_MESSAGE_CHARS in bot/settings.py). */
+const MAX_MESSAGE_CHARS = 2000;
+
 export const URGENT_LABELS = {
   emergency: "Urgent: act now",
   same_day: "Urgent: today",
@@ -115,7 +118,6 @@ export class View {
       id: id("input"),
       class: "pbw-input",
       rows: "1",
-      maxlength: "1000",
       autocomplete: "off",
       placeholder: "Type your question…",
     });
@@ -125,12 +127,16 @@ export class View {
       icon(ICONS.send),
       el("span", { class: "pbw-send-label", text: "Send" }),
     );
+    // a long paste is never cut: the counter shows near the limit, and over it Send waits
+    this.counter = el("p", { class: "pbw-counter", id: id("counter"), "aria-live": "polite", hidden: true });
+    this.input.setAttribute("aria-describedby", id("counter"));
     this.form = el(
       "form",
       { class: "pbw-composer", "aria-label": "Write a message" },
       el("label", { class: "pbw-sr", for: id("input"), text: "Your message" }),
       this.input,
       this.sendButton,
+      this.counter,
     );
 
     this.panel = el(
@@ -180,7 +186,10 @@ export class View {
         this.submit();
       }
     });
-    this.input.addEventListener("input", () => this.fitInput());
+    this.input.addEventListener("input", () => {
+      this.fitInput();
+      this.showCount();
+    });
     this.panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
         event.stopPropagation();
@@ -191,13 +200,27 @@ export class View {
 
   submit() {
     const text = this.input.value.trim();
-    if (!text) {
+    if (!text || text.length > MAX_MESSAGE_CHARS) {
+      this.showCount();
       this.input.focus();
       return;
     }
     this.input.value = "";
     this.fitInput();
+    this.showCount();
     this.handlers.onSend(text);
+  }
+
+  /** "812 / 1000" near the limit; over it, how much to cut, and Send waits. */
+  showCount() {
+    const length = this.input.value.trim().length;
+    const over = length > MAX_MESSAGE_CHARS;
+    this.counter.hidden = length < MAX_MESSAGE_CHARS * 0.8;
+    this.counter.classList.toggle("pbw-counter--over", over);
+    this.counter.textContent = over
+      ? `${length} / ${MAX_MESSAGE_CHARS} characters: please shorten your message by ${length - MAX_MESSAGE_CHARS} to send it.`
+      : `${length} / ${MAX_MESSAGE_CHARS} characters`;
+    this.sendButton.disabled = over;
   }
 
   fitInput() {
