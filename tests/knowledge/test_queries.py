@@ -91,3 +91,19 @@ def test_a_topic_that_speaks_of_the_effect_keeps_its_answer() -> None:
     mono = KnowledgeBase.load().monographs["ocrelizumab"]
     sel = select(mono, "pml", "whats PML? how would i know if i had it", ["pml"], named_effects=["pml"])
     assert sel.answered_topic == "pml" and sel.used_summary
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "forgot to book my ocrevus drip, its been 7 months",
+        "it has been 8 months since my last infusion",
+        "my infusion is overdue",
+        "i missed my ocrevus",
+    ],
+)
+def test_a_late_or_missed_dose_in_any_words_reaches_the_missed_dose_facts(question: str) -> None:
+    mono = KnowledgeBase.load().monographs["ocrelizumab"]
+    sel = select(mono, "dosing", question)
+    assert "missed_dose" in [i.id for i in sel.items], question
+    assert any("5 months" in f.text for f in sel.facts)
