@@ -9,6 +9,7 @@ December 2026 asked for (C3-C10, X2) and the sun-protection item reached by the 
 from __future__ import annotations
 
 import pytest
+from keynumbers import selected_text
 
 from knowledge import KnowledgeBase, Monograph, cite
 from knowledge.answers import select
@@ -23,12 +24,6 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="module")
 def mono(kb: KnowledgeBase) -> Monograph:
     return kb.monographs["capmatinib"]
-
-
-def _answer(mono: Monograph, topic: str, question: str) -> str:
-    sel = select(mono, topic, text=question)
-    assert sel.covered, f"{topic} is not covered"
-    return " ".join(fact.text for fact in sel.facts)
 
 
 # (topic, question as a patient types it, numbers the answer must contain)
@@ -74,7 +69,7 @@ KEY_NUMBERS = [
 def test_answer_carries_the_key_number(
     mono: Monograph, topic: str, question: str, numbers: list[str]
 ) -> None:
-    answer = _answer(mono, topic, question)
+    answer = selected_text(mono, topic, question)
     for number in numbers:
         assert number in answer, f"{topic} / {question!r}: {number!r} missing from: {answer}"
 

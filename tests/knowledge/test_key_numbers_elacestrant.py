@@ -4,6 +4,7 @@ honest about the label revision (label audit of December 2026, findings E1-E3, X
 from __future__ import annotations
 
 import pytest
+from keynumbers import selected_text
 
 from knowledge import KnowledgeBase, Monograph, cite, select
 from knowledge.schema import Certainty
@@ -12,15 +13,6 @@ from knowledge.schema import Certainty
 @pytest.fixture(scope="module")
 def mono() -> Monograph:
     return KnowledgeBase.load().monographs["elacestrant"]
-
-
-def _answer(mono: Monograph, topic: str, question: str) -> str:
-    """The text of every fact and table row the bot would select for the question."""
-    selection = select(mono, topic, text=question)
-    assert selection.covered, f"{topic} is not covered"
-    parts = [fact.text for fact in selection.facts]
-    parts += [f"{hit.row.effect} {hit.row.drug_pct:g}%" for hit in selection.table_hits]
-    return "\n".join(parts)
 
 
 KEY_NUMBERS = [
@@ -57,7 +49,7 @@ KEY_NUMBERS = [
 def test_answer_carries_the_key_numbers(
     mono: Monograph, topic: str, question: str, numbers: list[str]
 ) -> None:
-    answer = _answer(mono, topic, question)
+    answer = selected_text(mono, topic, question)
     for number in numbers:
         assert number in answer, f"{question!r}: {number!r} missing from\n{answer}"
 

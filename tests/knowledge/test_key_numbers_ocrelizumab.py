@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from keynumbers import selected_text
 
 from knowledge import KnowledgeBase, Monograph, cite
 from knowledge.answers import select
@@ -26,12 +27,6 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="module")
 def mono(kb: KnowledgeBase) -> Monograph:
     return kb.monographs["ocrelizumab"]
-
-
-def _answer(mono: Monograph, topic: str, question: str) -> str:
-    sel = select(mono, topic, text=question)
-    assert sel.covered, f"{topic} is not covered"
-    return " ".join(fact.text for fact in sel.facts)
 
 
 def _all_facts(mono: Monograph) -> list[Fact]:
@@ -118,7 +113,7 @@ KEY_NUMBERS = [
 def test_answer_carries_the_key_number(
     mono: Monograph, topic: str, question: str, numbers: list[str]
 ) -> None:
-    answer = _answer(mono, topic, question)
+    answer = selected_text(mono, topic, question)
     for number in numbers:
         assert number in answer, f"{topic} / {question!r}: {number!r} missing from: {answer}"
 
@@ -201,7 +196,7 @@ def test_o2_hyaluronidase_contraindication_is_patient_facing_and_marked(mono: Mo
 
 
 def test_o2_patients_are_told_which_zunovo_facts_are_unchecked(mono: Monograph) -> None:
-    text = _answer(mono, "eligibility", "can i have zunovo instead of the infusion")
+    text = selected_text(mono, "eligibility", "can i have zunovo instead of the infusion")
     assert "have not been checked" in text or "have not" in text
     assert "side effects" in text and "storage" in text
 
@@ -295,18 +290,18 @@ def test_us_label_is_dated_may_2026_and_checked(mono: Monograph) -> None:
 
 
 def test_missing_pml_other_anti_cd20(mono: Monograph) -> None:
-    text = _answer(mono, "pml", "how likely is pml")
+    text = selected_text(mono, "pml", "how likely is pml")
     assert "other anti-CD20" in text and "other MS medicines" in text
 
 
 def test_missing_liver_threshold_and_tests_as_needed(mono: Monograph) -> None:
-    text = _answer(mono, "monitoring", "how often are liver tests done")
+    text = selected_text(mono, "monitoring", "how often are liver tests done")
     assert "3 times the upper limit of normal" in text and "2 times the upper limit of normal" in text
     assert "whenever your doctor judges it needed" in text
 
 
 def test_missing_children_immunoglobulins(mono: Monograph) -> None:
-    text = _answer(mono, "side_effects", "does ocrevus lower antibodies in children")
+    text = selected_text(mono, "side_effects", "does ocrevus lower antibodies in children")
     assert "children" in text and "IgM" in text
 
 
