@@ -109,8 +109,13 @@ def select(
                 sel.items, sel.answered_topic = across, other
                 break
     if sel.items:
-        sel.facts = _dedupe([f for item in sel.items for f in item.facts])
+        sel.facts = _dedupe([f for item in sel.items for f in _shown(mono, item.facts)])
     elif not sel.table_hits:
-        sel.facts = list(section.summary)
+        sel.facts = _shown(mono, section.summary)
         sel.used_summary = True
     return sel
+
+
+def _shown(mono: Monograph, facts: list[Fact]) -> list[Fact]:
+    """The facts patients may see: not those read only on an unofficial mirror."""
+    return [f for f in facts if not mono.sources[f.source].mirror_only]

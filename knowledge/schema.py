@@ -68,6 +68,12 @@ class Source(Strict):
     kind: Literal["label", "secondary"] = "label"
     url: str | None = None
     set_id: str | None = None
+    #: where the text was read when not at its publisher (a mirror site): for editors only,
+    #: citations name the document, never the site
+    via: str | None = None
+    #: the only copy read was an unofficial mirror of a work that is not a label: its facts
+    #: stay in the file for editors and are never shown to patients
+    mirror_only: bool = False
 
     @root_validator(skip_on_failure=True)
     def _dated(cls, values: Dict[str, object]) -> Dict[str, object]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from knowledge import TOPICS, Fact, KnowledgeBase, Monograph, cite
+from knowledge import TOPICS, Fact, KnowledgeBase, Monograph, cite, select
 from knowledge.loader import MONOGRAPH_DIR, monograph_paths
 
 IDS = [p.stem for p in monograph_paths(MONOGRAPH_DIR)]
@@ -78,3 +78,16 @@ def test_marks_of_the_reference_are_kept(kb: KnowledgeBase) -> None:
     assert any(f.certainty.value == "unverified" for f in facts)
     assert any(f.certainty.value == "secondary" for f in facts)
     assert ocr.sources["us_pi"].revised.isoformat() == "2026-05-20"
+
+
+def test_patients_never_see_a_mirror_site_or_a_fact_read_only_on_one(kb: KnowledgeBase) -> None:
+    for mono in kb.monographs.values():
+        for source in mono.sources.values():
+            assert not re.search(r"\bvia\b|mirror|\.ir\b|rxreasoner|mims", source.title, re.I), source.title
+        for topic in TOPICS:
+            if topic not in mono.topics:
+                continue
+            questions = ["", *(term for item in mono.topics[topic].items for term in item.terms)]
+            for question in questions:
+                for fact in select(mono, topic, question).facts:
+                    assert not mono.sources[fact.source].mirror_only, (mono.id, topic, question, fact.text)
