@@ -18,6 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.contact import clean_name, parse_contact
+from actions.drug_context import entity_values
+from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
 from bot.tickets import TicketDraft, TicketError, file_ticket, transcript_from_events
 
@@ -92,6 +94,71 @@ def last_question(tracker: Tracker) -> str | None:
         if intent in MEDICAL_INTENTS and text and not text.startswith("/"):
             return text
     return None
+
+
+def _page_drug(tracker: Tracker) -> str | None:
+    """The drug of the page the patient is on: the widget's metadata of the latest message
+    that has one, else of the session start."""
+    candidates = [e.get("metadata") for e in reversed(list(tracker.events)) if e.get("event") == "user"]
+    candidates.append(tracker.get_slot("session_started_metadata"))
+    for metadata in candidates:
+        drug = metadata.get("drug") if isinstance(metadata, dict) else None
+        if isinstance(drug, str) and drug.strip():
+            return drug.strip()
+    return None
+
+
+def _question_event(tracker: Tracker, question: str) -> dict[str, Any] | None:
+    """The patient's message the ticket's question was taken from (latest first)."""
+    wanted = " ".join(question.split()).casefold()
+    for event in reversed(list(tracker.events)):
+        said = " ".join(str(event.get("text") or "").split()).casefold()
+        if event.get("event") == "user" and said == wanted:
+            return dict(event)
+    return None
+
+
+def ticket_drug(tracker: Tracker) -> str | None:
+    """The ticket's drug: the page's, then the one the question names (a covered drug
+    first), then the conversation's."""
+    kb = knowledge_base()
+    page = _page_drug(tracker)
+    if page:
+        mono = kb.find_drug(page)
+        return mono.id if mono else page
+    question = str(tracker.get_slot("question") or "")
+    covered = kb.find_drugs_in_text(question)
+    if covered:
+        return covered[0]
+    asked = _question_event(tracker, question) if question else None
+    if asked is not None:
+        named = kb.drug_names.mentioned(entity_values(asked.get("parse_data") or {}, "drug"), question)
+        if named:
+            mono = kb.find_drug(named[0])
+            return mono.id if mono else named[0]
+    drug = tracker.get_slot("drug")
+    return str(drug) if drug else None
+
+
+def ticket_topic(tracker: Tracker) -> str | None:
+    """The ticket's topic: the one of the question's intent, else the last topic answered."""
+    from actions.answers import AnswerAction  # here: actions.answers imports this module
+
+    topics: dict[str, str] = {}
+    classes: list[type] = [AnswerAction]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        own = vars(cls)
+        if "intent" in own and "topic" in own:
+            topics.setdefault(str(own["intent"]), str(own["topic"]))
+    question = str(tracker.get_slot("question") or "")
+    asked = _question_event(tracker, question) if question else None
+    intent = (((asked or {}).get("parse_data") or {}).get("intent") or {}).get("name")
+    if intent in topics:
+        return topics[intent]
+    topic = tracker.get_slot("topic")
+    return str(topic) if topic else None
 
 
 class ValidateHandoffForm(FormValidationAction):
@@ -244,8 +311,8 @@ class ActionFileTicket(Action):
             email=tracker.get_slot("contact_email"),
             phone=tracker.get_slot("contact_phone"),
             best_time=tracker.get_slot("best_time"),
-            drug=tracker.get_slot("drug"),
-            topic=tracker.get_slot("topic"),
+            drug=ticket_drug(tracker),
+            topic=ticket_topic(tracker),
             urgent=bool(tracker.get_slot("urgent")),
             sender_id=tracker.sender_id,
             transcript=transcript_from_events(tracker.events),

@@ -137,16 +137,16 @@ def start_bot(
             "  headers:\n    X-Action-Secret: ${ACTION_SERVER_SECRET}\n"
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
         )
-    bot.database_url = (extra_env or {}).get("DATABASE_URL") or os.environ.get(
-        "DATABASE_URL", f"sqlite:///{workdir / 'tickets.db'}"
-    )
+    # a throw-away tickets database unless the caller names one: never the environment's,
+    # which may be the one `make run` uses (scripts/env.sh reads .env)
+    bot.database_url = (extra_env or {}).get("DATABASE_URL") or f"sqlite:///{workdir / 'tickets.db'}"
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "DATABASE_URL": bot.database_url,
-        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(workdir / "outbox")),
+        "OUTBOX_DIR": str(workdir / "outbox"),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{bot.action_port}/webhook",
         "ACTION_SERVER_SECRET": secrets.token_hex(24),
         "SESSION_SECRET": secrets.token_hex(24),

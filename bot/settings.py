@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,8 @@ class Settings:
     webhook_url: str | None = None
     webhook_timeout_seconds: float = 10.0
     consultant_contact: str | None = None
+    # an open ticket not answered this long after filing is marked overdue in the inbox
+    ticket_overdue_after: timedelta = timedelta(hours=24)
 
     @property
     def production(self) -> bool:
@@ -147,6 +150,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_url=_optional(env, "NOTIFY_WEBHOOK_URL"),
         webhook_timeout_seconds=smtp.timeout_seconds,
         consultant_contact=_optional(env, "CONSULTANT_CONTACT"),
+        ticket_overdue_after=_period(env, "TICKET_OVERDUE_AFTER", "24h"),
     )
     _check_consistency(settings)
     if production:
@@ -318,6 +322,17 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _period(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    """A period such as ``24h``, ``90m`` or ``2d``."""
+    from bot.retention import RetentionError, parse_period
+
+    raw = _get(env, name, default)
+    try:
+        return parse_period(raw)
+    except RetentionError:
+        raise SettingsError(f"{name} must be a period such as 24h, 90m or 2d, not {raw!r}") from None
 
 
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:

@@ -13,6 +13,7 @@ Modules (private; import from here): ``drafts`` (the draft and the result), ``fi
 ``consultants`` (accounts and roles), ``outbox`` (the durable queue), ``notify`` (email, webhook),
 ``models`` and ``migrations`` (the schema), ``migrate`` (running migrations), ``db``
 (engines), ``references`` (``MC-7K3Q9``), ``transcript`` (from Rasa events),
+``replies`` (a consultant's reply to the patient, by email),
 ``records`` (read-only views), ``errors`` (the exception hierarchy).
 """
 
@@ -41,8 +42,17 @@ from bot.tickets.errors import (
     WeakPasswordError,
 )
 from bot.tickets.filing import DeliveryReport, FilingService, deliver_outbox, file_ticket
-from bot.tickets.records import TicketEventRecord, TicketPage, TicketRecord, TicketTransitionRecord
-from bot.tickets.repository import TicketRepository
+from bot.tickets.records import (
+    ContactRecord,
+    InboxSummary,
+    ReplyRecord,
+    TicketEventRecord,
+    TicketPage,
+    TicketRecord,
+    TicketTransitionRecord,
+)
+from bot.tickets.replies import Delivery, PatientMailer, send_reply
+from bot.tickets.repository import TicketRepository, is_test_sender
 from bot.tickets.transcript import transcript_from_events
 
 __all__ = [
@@ -54,16 +64,21 @@ __all__ = [
     "ConsultantError",
     "ConsultantInfo",
     "ConsultantRecord",
+    "ContactRecord",
+    "Delivery",
     "DeliveryReport",
     "DraftError",
     "DuplicateConsultantError",
     "FiledTicket",
     "FilingService",
+    "InboxSummary",
     "IncompleteDraftError",
     "InvalidCursorError",
     "NotAllowedError",
     "NotClaimedError",
+    "PatientMailer",
     "ReferenceTakenError",
+    "ReplyRecord",
     "TicketDraft",
     "TicketChangedError",
     "TicketError",
@@ -79,5 +94,7 @@ __all__ = [
     "WeakPasswordError",
     "deliver_outbox",
     "file_ticket",
+    "is_test_sender",
+    "send_reply",
     "transcript_from_events",
 ]

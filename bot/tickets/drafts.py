@@ -41,14 +41,39 @@ def as_utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class TranscriptEntry:
-    """One message of the conversation: who said it, what, and when (UTC)."""
+    """One message of the conversation: who said it, what, and when (UTC).
+
+    The optional fields carry what the consultant needs to read it right: ``payload``,
+    the raw payload of a button the patient pressed (``text`` is then the button's title,
+    "No preference" rather than "/deny"); ``buttons``, the titles of the buttons a bot
+    message offered; ``urgency``, the level of a bot message that answered a red flag
+    (``emergency``, ``same_day``, ``poisoning``, ``crisis``); ``red_flags``, the red-flag
+    keys (``drug/flag``) found in a patient's message or answered by that bot message.
+    """
 
     role: Role
     text: str
     timestamp: datetime
+    payload: str | None = None
+    buttons: tuple[str, ...] = ()
+    urgency: str | None = None
+    red_flags: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, str]:
-        return {"role": self.role, "text": self.text, "timestamp": as_utc(self.timestamp).isoformat()}
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "role": self.role,
+            "text": self.text,
+            "timestamp": as_utc(self.timestamp).isoformat(),
+        }
+        if self.payload is not None:
+            data["payload"] = self.payload
+        if self.buttons:
+            data["buttons"] = list(self.buttons)
+        if self.urgency is not None:
+            data["urgency"] = self.urgency
+        if self.red_flags:
+            data["red_flags"] = list(self.red_flags)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TranscriptEntry:
@@ -64,7 +89,24 @@ class TranscriptEntry:
             moment = as_utc(timestamp)
         else:
             raise IncompleteDraftError("transcript", f"timestamp {timestamp!r} is not a time")
-        return cls(role=role, text=str(data.get("text") or ""), timestamp=moment)
+        payload = data.get("payload")
+        urgency = data.get("urgency")
+        return cls(
+            role=role,
+            text=str(data.get("text") or ""),
+            timestamp=moment,
+            payload=str(payload) if payload is not None else None,
+            buttons=_strings(data.get("buttons")),
+            urgency=str(urgency) if urgency else None,
+            red_flags=_strings(data.get("red_flags")),
+        )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A list of strings from stored JSON (anything else: empty)."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(str(item) for item in value if isinstance(item, (str, int, float)))
 
 
 @dataclass(frozen=True)

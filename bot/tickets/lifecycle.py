@@ -10,6 +10,10 @@ States: ``new``, ``claimed``, ``waiting_for_patient``, ``resolved``. Actions::
     resolve   claimed, waiting_for_patient -> resolved        the assignee or a lead
     reopen    resolved -> claimed (by the reopener) or new    anyone
 
+Replying to the patient and logging a contact attempt (:func:`check_contact`) change no
+status, but are the holder's work too: the assignee or a lead, on a claimed or waiting
+ticket (a new one must be claimed first; a resolved one, reopened).
+
 ``reassign`` hands the ticket to another active consultant; a lead may also assign a new
 ticket (new -> claimed). A ticket nobody holds cannot be resolved (NotClaimedError): claim
 it first. Pure functions: the repository applies the :class:`Change` atomically.
@@ -35,6 +39,8 @@ RESUME = "resume"
 RESOLVE = "resolve"
 REOPEN = "reopen"
 ACTIONS = (CLAIM, UNCLAIM, REASSIGN, WAIT, RESUME, RESOLVE, REOPEN)
+REPLY = "reply"
+CONTACT = "contact"
 
 LEAD = "lead"
 REOPEN_TO = ("claimed", "new")
@@ -56,6 +62,8 @@ _DOING = {
     WAIT: "mark it as waiting for the patient",
     RESUME: "take it back from waiting",
     RESOLVE: "resolve it",
+    REPLY: "reply to the patient",
+    CONTACT: "log a contact with the patient",
 }
 
 
@@ -120,6 +128,28 @@ def plan(
     if action == RESOLVE:
         return Change(recorded, status, "resolved", assignee)
     raise ValueError(f"unknown action {action!r}")
+
+
+def check_contact(
+    reference: str, action: str, *, status: str, assignee: str | None, actor: str, role: str
+) -> None:
+    """Refuse ``actor`` replying to the patient (``REPLY``) or logging a contact (``CONTACT``)
+    unless they hold the open ticket or are a lead (NotAllowedError, NotClaimedError,
+    AlreadyResolvedError)."""
+    if action not in (REPLY, CONTACT):
+        raise ValueError(f"not a contact action: {action!r}")
+    if status == "resolved":
+        raise AlreadyResolvedError(reference)
+    _check_owner(reference, action, status=status, assignee=assignee, actor=actor, role=role)
+
+
+def may_contact(*, status: str, assignee: str | None, actor: str, role: str) -> bool:
+    """Whether ``actor`` may reply to the patient and log contacts (for the inbox's forms)."""
+    try:
+        check_contact("-", REPLY, status=status, assignee=assignee, actor=actor, role=role)
+    except (TicketStateError, NotAllowedError):
+        return False
+    return True
 
 
 def allowed_actions(*, status: str, assignee: str | None, actor: str, role: str) -> frozenset[str]:

@@ -1,11 +1,14 @@
 """The tickets database schema as SQLAlchemy ORM models.
 
 Owns the tables ``consultants``, ``consultant_sessions``, ``tickets``, ``ticket_events``
-(the audit trail: every action, notes included) and ``ticket_history`` (every change of
-status or assignee, with the status before and after). The schema is created and changed only by the
-Alembic migrations in ``bot/tickets/migrations`` (never by ``create_all``). The tables
-share the database with Rasa's tracker store (its table is ``events``), so every name
-here is distinct from Rasa's. Times are stored as UTC and read back timezone-aware.
+(the audit trail: every action, notes included), ``ticket_history`` (every change of
+status or assignee, with the status before and after), ``ticket_replies`` (the
+consultant's replies to the patient and how each was delivered) and ``ticket_contacts``
+(every attempt to reach the patient: a reply sent, a call made, no answer). The schema
+is created and changed only by the Alembic migrations in ``bot/tickets/migrations``
+(never by ``create_all``). The tables share the database with Rasa's tracker store (its
+table is ``events``), so every name here is distinct from Rasa's. Times are stored as
+UTC and read back timezone-aware.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
@@ -32,6 +36,13 @@ from sqlalchemy.types import TypeDecorator
 STATUSES = ("new", "claimed", "waiting_for_patient", "resolved")
 OPEN_STATUSES = ("new", "claimed", "waiting_for_patient")
 ROLES = ("consultant", "lead")
+# What a contact attempt was: a reply sent by email from the inbox (or one whose email
+# failed), or logged by the consultant: a call made, a call without answer, an email
+# sent from their own mail client.
+CONTACT_KINDS = ("reply_email", "reply_failed", "reply_recorded", "call", "no_answer", "email")
+LOGGED_CONTACT_KINDS = ("call", "no_answer", "email")
+# How a reply reached the patient by email.
+DELIVERIES = ("sent", "failed", "no_email", "not_configured")
 
 # Named constraints, so migrations can refer to them on every database.
 metadata = MetaData(
@@ -127,6 +138,8 @@ class Ticket(Base):
     assigned_to_id = Column(Integer, ForeignKey("consultants.id", ondelete="SET NULL"), nullable=True)
     # Case-folded name, contact, reference, question and transcript text, for search.
     search_text = Column(Text, nullable=False, default="", server_default="")
+    # Filed by a test run (conversation tests, end-to-end tests): hidden from the inbox.
+    test = Column(Boolean, nullable=False, default=False, server_default=false())
 
     assigned_to = relationship(Consultant, lazy="joined")
     events = relationship(
@@ -138,6 +151,18 @@ class Ticket(Base):
     history = relationship(
         "TicketTransition",
         order_by="TicketTransition.id",
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+    )
+    replies = relationship(
+        "TicketReply",
+        order_by="TicketReply.id",
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+    )
+    contacts = relationship(
+        "TicketContact",
+        order_by="TicketContact.id",
         back_populates="ticket",
         cascade="all, delete-orphan",
     )
@@ -174,3 +199,47 @@ class TicketTransition(Base):
     detail = Column(Text)
 
     ticket = relationship(Ticket, back_populates="history")
+
+
+class TicketReply(Base):
+    """A consultant's reply to the patient, and how it was delivered by email."""
+
+    __tablename__ = "ticket_replies"
+    __table_args__ = (
+        CheckConstraint(
+            "email_status IN ('sent', 'failed', 'no_email', 'not_configured')", name="email_status"
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(UTCDateTime(), nullable=False)
+    author = Column(String(100), nullable=False)
+    text = Column(Text, nullable=False)
+    email_to = Column(String(254))
+    email_status = Column(String(16), nullable=False)
+    email_detail = Column(Text)
+
+    ticket = relationship(Ticket, back_populates="replies")
+
+
+class TicketContact(Base):
+    """One attempt to reach the patient: a reply sent, a call made, no answer."""
+
+    __tablename__ = "ticket_contacts"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('reply_email', 'reply_failed', 'reply_recorded', 'call', 'no_answer', 'email')",
+            name="kind",
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(UTCDateTime(), nullable=False)
+    actor = Column(String(100), nullable=False)
+    kind = Column(String(16), nullable=False)
+    note = Column(Text)
+    reply_id = Column(Integer, ForeignKey("ticket_replies.id", ondelete="SET NULL"), nullable=True)
+
+    ticket = relationship(Ticket, back_populates="contacts")

@@ -1,7 +1,8 @@
 """Read-only views of tickets, handed out by the repository.
 
-Owns :class:`TicketRecord`, :class:`TicketEventRecord`, :class:`TicketTransitionRecord`
-and :class:`TicketPage`: plain frozen dataclasses copied out of the database session (so
+Owns :class:`TicketRecord`, :class:`TicketEventRecord`, :class:`TicketTransitionRecord`,
+:class:`ReplyRecord`, :class:`ContactRecord`, :class:`TicketPage` and
+:class:`InboxSummary`: plain frozen dataclasses copied out of the database session (so
 no ORM object leaks out of an operation), and their JSON forms: ``to_dict`` (``python -m
 bot tickets list --json``), ``to_summary_dict`` (a list of the API, no transcript) and
 ``to_detail_dict`` (one ticket of the API, with transcript, audit trail and history).
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.tickets.drafts import TranscriptEntry
-from bot.tickets.models import Ticket, TicketEvent, TicketTransition
+from bot.tickets.models import Ticket, TicketContact, TicketEvent, TicketReply, TicketTransition
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,66 @@ class TicketTransitionRecord:
 
 
 @dataclass(frozen=True)
+class ReplyRecord:
+    """A consultant's reply to the patient and how it went out by email."""
+
+    id: int
+    at: datetime
+    author: str
+    text: str
+    email_to: str | None
+    email_status: str
+    email_detail: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "author": self.author,
+            "text": self.text,
+            "email_to": self.email_to,
+            "email_status": self.email_status,
+            "email_detail": self.email_detail,
+        }
+
+    @classmethod
+    def from_model(cls, row: TicketReply) -> ReplyRecord:
+        return cls(
+            id=row.id,
+            at=row.at,
+            author=row.author,
+            text=row.text,
+            email_to=row.email_to,
+            email_status=row.email_status,
+            email_detail=row.email_detail,
+        )
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """One attempt to reach the patient."""
+
+    at: datetime
+    actor: str
+    kind: str
+    note: str | None
+    reply_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "kind": self.kind,
+            "note": self.note,
+            "reply_id": self.reply_id,
+        }
+
+    @classmethod
+    def from_model(cls, row: TicketContact) -> ContactRecord:
+        return cls(at=row.at, actor=row.actor, kind=row.kind, note=row.note, reply_id=row.reply_id)
+
+
+@dataclass(frozen=True)
 class TicketRecord:
     """A ticket as stored, with its transcript and (when loaded) its audit trail."""
 
@@ -98,16 +159,25 @@ class TicketRecord:
     assigned_to: str | None
     events: tuple[TicketEventRecord, ...] = ()
     history: tuple[TicketTransitionRecord, ...] = ()
+    test: bool = False
+    replies: tuple[ReplyRecord, ...] = ()
+    contacts: tuple[ContactRecord, ...] = ()
 
     def to_summary_dict(self) -> dict[str, Any]:
         """Every field but the transcript, the audit trail and the history."""
         full = self.to_dict()
         del full["transcript"], full["events"]
-        return full
+        return full | {"test": self.test}
 
     def to_detail_dict(self) -> dict[str, Any]:
-        """Every field with the transcript, the audit trail, the history and the replies."""
-        return self.to_dict() | {"history": [row.to_dict() for row in self.history], "replies": []}
+        """Every field with the transcript, the audit trail, the history, the replies and the
+        contact attempts."""
+        return self.to_dict() | {
+            "test": self.test,
+            "history": [row.to_dict() for row in self.history],
+            "replies": [reply.to_dict() for reply in self.replies],
+            "contacts": [contact.to_dict() for contact in self.contacts],
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,7 +205,8 @@ class TicketRecord:
     def from_model(
         cls, ticket: Ticket, with_events: bool = True, with_transcript: bool = True
     ) -> TicketRecord:
-        """A copy of ``ticket``; without events its audit trail and history are left empty."""
+        """A copy of ``ticket``; without events its audit trail, history, replies and
+        contact attempts are left empty."""
         return cls(
             reference=ticket.reference,
             status=ticket.status,
@@ -162,6 +233,9 @@ class TicketRecord:
             history=(
                 tuple(TicketTransitionRecord.from_model(h) for h in ticket.history) if with_events else ()
             ),
+            test=bool(ticket.test),
+            replies=tuple(ReplyRecord.from_model(r) for r in ticket.replies) if with_events else (),
+            contacts=tuple(ContactRecord.from_model(c) for c in ticket.contacts) if with_events else (),
         )
 
 
@@ -180,4 +254,27 @@ class TicketPage:
             "total": self.total,
             "next_cursor": self.next_cursor,
             "prev_cursor": self.prev_cursor,
+        }
+
+
+@dataclass(frozen=True)
+class InboxSummary:
+    """What an open inbox polls for: how many open tickets, and how many were filed since
+    the ticket it was showing as newest (``since``)."""
+
+    open: int
+    open_urgent: int
+    latest_id: int
+    new_since: int
+    new_urgent_since: int
+    newest_reference: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "open": self.open,
+            "open_urgent": self.open_urgent,
+            "latest_id": self.latest_id,
+            "new_since": self.new_since,
+            "new_urgent_since": self.new_urgent_since,
+            "newest_reference": self.newest_reference,
         }

@@ -1,9 +1,14 @@
-"""Tickets in business terms: file, list, search and page, get, claim, add a note, and
-the lifecycle (unclaim, reassign, wait for the patient, resume, resolve, reopen).
+"""Tickets in business terms: file, list, search and page, get, claim, add a note, the
+lifecycle (unclaim, reassign, wait for the patient, resume, resolve, reopen), replies to
+the patient and contact attempts, and the inbox's live summary.
 
-Owns every query and change of the ``tickets``, ``ticket_events`` and ``ticket_history``
-tables. Each method is one operation in its own short session and transaction; every
-change writes an audit event, and every change of status or assignee a history row.
+Owns every query and change of the ``tickets``, ``ticket_events``, ``ticket_history``,
+``ticket_replies`` and ``ticket_contacts`` tables. Tickets filed by test runs (senders
+``convtest-...`` and ``t-...``, :func:`is_test_sender`) are marked ``test`` and left out
+of lists, pages, drugs and the summary unless ``include_test`` is asked for.
+
+Each method is one operation in its own short session and transaction; every change
+writes an audit event, and every change of status or assignee a history row.
 Claiming is a conditional UPDATE (``... WHERE status = 'new'``), so of two consultants
 claiming at once exactly one wins, on SQLite and PostgreSQL alike; the other transitions
 are conditional on the status and assignee they were decided on (``bot.tickets.lifecycle``
@@ -15,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
@@ -34,14 +40,41 @@ from bot.tickets.errors import (
     TicketChangedError,
     TicketNotFoundError,
 )
-from bot.tickets.models import STATUSES, Consultant, Ticket, TicketEvent, TicketTransition
-from bot.tickets.records import TicketPage, TicketRecord
+from bot.tickets.models import (
+    DELIVERIES,
+    LOGGED_CONTACT_KINDS,
+    OPEN_STATUSES,
+    STATUSES,
+    Consultant,
+    Ticket,
+    TicketContact,
+    TicketEvent,
+    TicketReply,
+    TicketTransition,
+)
+from bot.tickets.records import InboxSummary, TicketPage, TicketRecord
 from bot.tickets.search import Cursor, inbox_order, matches, search_terms, search_text
 
 PATIENT = "patient"
 SYSTEM = "system"
 MAX_PAGE = 200
 TRANSITION_ATTEMPTS = 3
+TEST_SENDER_PREFIXES = ("convtest-", "t-")
+# What the audit trail says for each kind of contact attempt.
+CONTACT_LABELS = {
+    "reply_email": "reply sent by email",
+    "reply_failed": "reply not delivered by email",
+    "reply_recorded": "reply recorded (not emailed)",
+    "call": "call made",
+    "no_answer": "called, no answer",
+    "email": "email sent",
+}
+
+
+def is_test_sender(sender_id: str | None) -> bool:
+    """True for the senders of test runs: ``convtest-...`` (conversation tests) and
+    ``t-...`` (end-to-end tests)."""
+    return bool(sender_id) and str(sender_id).startswith(TEST_SENDER_PREFIXES)
 
 
 class TicketRepository:
@@ -89,6 +122,7 @@ class TicketRepository:
             consented_at=clean.consented_at,
             sender_id=clean.sender_id,
             transcript=[entry.to_dict() for entry in clean.transcript],
+            test=is_test_sender(clean.sender_id),
         )
         ticket.search_text = search_text(
             reference=reference,
@@ -140,14 +174,17 @@ class TicketRepository:
         limit: int | None = None,
         with_events: bool = False,
         statuses: Sequence[str] | None = None,
+        include_test: bool = False,
     ) -> list[TicketRecord]:
         """Tickets matching the filters (``status``, or any of ``statuses``), urgent first,
-        then newest first."""
+        then newest first; test tickets only with ``include_test``."""
         wanted = [status] if status is not None else list(statuses or ())
         for one in wanted:
             if one not in STATUSES:
                 raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {one!r}")
         query = select(Ticket)
+        if not include_test:
+            query = query.where(Ticket.test.is_(False))
         if wanted:
             query = query.where(Ticket.status.in_(wanted))
         if urgent is not None:
@@ -156,7 +193,7 @@ class TicketRepository:
             query = query.where(func.lower(Ticket.drug) == drug.strip().lower())
         query = query.order_by(Ticket.urgent.desc(), Ticket.created_at.desc(), Ticket.id.desc())
         if with_events:
-            query = query.options(selectinload(Ticket.events), selectinload(Ticket.history))
+            query = query.options(*_DETAILS)
         if limit is not None:
             query = query.limit(limit)
         with self._sessions() as session:
@@ -165,11 +202,7 @@ class TicketRepository:
 
     def export_all(self) -> list[TicketRecord]:
         """Every ticket with transcript and audit trail, oldest first (for scripts)."""
-        query = (
-            select(Ticket)
-            .options(selectinload(Ticket.events), selectinload(Ticket.history))
-            .order_by(Ticket.created_at, Ticket.id)
-        )
+        query = select(Ticket).options(*_DETAILS).order_by(Ticket.created_at, Ticket.id)
         with self._sessions() as session:
             tickets = session.execute(query).unique().scalars().all()
             return [TicketRecord.from_model(t) for t in tickets]
@@ -183,6 +216,7 @@ class TicketRepository:
         query: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        include_test: bool = False,
     ) -> TicketPage:
         """One page of tickets in the inbox order, without transcripts.
 
@@ -190,7 +224,7 @@ class TicketRepository:
         newest first. ``statuses`` keeps only those; ``query`` keeps tickets whose name,
         contact, reference, question or transcript contain every word (any case);
         ``cursor`` is a ``next_cursor``/``prev_cursor`` of an earlier page
-        (InvalidCursorError if malformed).
+        (InvalidCursorError if malformed). Test tickets only with ``include_test``.
         """
         for status in statuses or ():
             if status not in STATUSES:
@@ -198,16 +232,9 @@ class TicketRepository:
         if not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
         position = Cursor.decode(cursor) if cursor else None
-        conditions = []
-        if statuses:
-            conditions.append(Ticket.status.in_(list(statuses)))
-        if urgent is not None:
-            conditions.append(Ticket.urgent.is_(urgent))
-        if drug:
-            conditions.append(func.lower(Ticket.drug) == drug.strip().lower())
-        terms = search_terms(query)
-        if terms:
-            conditions.append(matches(terms))
+        conditions = self.conditions(
+            statuses=statuses, urgent=urgent, drug=drug, query=query, include_test=include_test
+        )
         backward = position is not None and position.backward
         rows_query = (
             select(Ticket)
@@ -242,10 +269,95 @@ class TicketRepository:
             else None,
         )
 
-    def drugs(self) -> list[str]:
-        """The distinct drugs named on tickets (case-insensitively), for the inbox's filter."""
+    def conditions(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        urgent: bool | None = None,
+        drug: str | None = None,
+        query: str | None = None,
+        include_test: bool = False,
+    ) -> list[Any]:
+        """The WHERE conditions of a filtered list (the inbox's filters and search)."""
+        for status in statuses or ():
+            if status not in STATUSES:
+                raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        conditions: list[Any] = []
+        if not include_test:
+            conditions.append(Ticket.test.is_(False))
+        if statuses:
+            conditions.append(Ticket.status.in_(list(statuses)))
+        if urgent is not None:
+            conditions.append(Ticket.urgent.is_(urgent))
+        if drug:
+            conditions.append(func.lower(Ticket.drug) == drug.strip().lower())
+        terms = search_terms(query)
+        if terms:
+            conditions.append(matches(terms))
+        return conditions
+
+    def export(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        urgent: bool | None = None,
+        drug: str | None = None,
+        query: str | None = None,
+        include_test: bool = False,
+        limit: int = 10_000,
+    ) -> list[TicketRecord]:
+        """Every ticket of a filtered list (at most ``limit``), in the inbox order, without
+        transcripts (for the CSV export)."""
+        rows_query = (
+            select(Ticket)
+            .where(
+                *self.conditions(
+                    statuses=statuses, urgent=urgent, drug=drug, query=query, include_test=include_test
+                )
+            )
+            .options(defer(Ticket.transcript), defer(Ticket.search_text))
+            .order_by(*inbox_order())
+            .limit(limit)
+        )
         with self._sessions() as session:
-            rows = session.execute(select(Ticket.drug).where(Ticket.drug.is_not(None)).distinct()).scalars()
+            rows = session.execute(rows_query).unique().scalars().all()
+            return [TicketRecord.from_model(t, with_events=False, with_transcript=False) for t in rows]
+
+    def summary(self, *, since: int | None = None, include_test: bool = False) -> InboxSummary:
+        """Counts for an open inbox: open and open urgent tickets, and those filed after the
+        ticket with id ``since`` (``latest_id`` of an earlier summary, or of the page)."""
+        shown = [] if include_test else [Ticket.test.is_(False)]
+        is_open = Ticket.status.in_(OPEN_STATUSES)
+        after = Ticket.id > (since if since is not None else 2**62)
+        with self._sessions() as session:
+            row = session.execute(
+                select(
+                    func.count(case((is_open, 1))),
+                    func.count(case((is_open & Ticket.urgent.is_(True), 1))),
+                    func.coalesce(func.max(Ticket.id), 0),
+                    func.count(case((after, 1))),
+                    func.count(case((after & Ticket.urgent.is_(True), 1))),
+                ).where(*shown)
+            ).one()
+            newest = session.execute(
+                select(Ticket.reference).where(*shown).order_by(Ticket.id.desc()).limit(1)
+            ).scalar_one_or_none()
+        return InboxSummary(
+            open=int(row[0]),
+            open_urgent=int(row[1]),
+            latest_id=int(row[2]),
+            new_since=int(row[3]),
+            new_urgent_since=int(row[4]),
+            newest_reference=newest,
+        )
+
+    def drugs(self, include_test: bool = False) -> list[str]:
+        """The distinct drugs named on tickets (case-insensitively), for the inbox's filter."""
+        shown = [] if include_test else [Ticket.test.is_(False)]
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Ticket.drug).where(Ticket.drug.is_not(None), *shown).distinct()
+            ).scalars()
             unique = {drug.lower(): drug for drug in sorted(rows, reverse=True) if drug}
         return sorted(unique.values(), key=str.lower)
 
@@ -424,6 +536,100 @@ class TicketRepository:
                     return _load(session, reference)
         raise TicketChangedError(reference)
 
+    def check_contact(self, reference: str, consultant: str, action: str = lifecycle.REPLY) -> TicketRecord:
+        """The ticket, if ``consultant`` may reply to its patient or log a contact
+        (``bot.tickets.lifecycle.check_contact``); else NotAllowedError, NotClaimedError,
+        AlreadyResolvedError, ConsultantError or TicketNotFoundError."""
+        with self._sessions() as session:
+            _, role = _actor(session, consultant)
+            record = _load(session, reference)
+        lifecycle.check_contact(
+            reference,
+            action,
+            status=record.status,
+            assignee=record.assigned_to,
+            actor=consultant,
+            role=role,
+        )
+        return record
+
+    def record_reply(
+        self,
+        reference: str,
+        consultant: str,
+        text: str,
+        *,
+        email_to: str | None,
+        email_status: str,
+        email_detail: str | None = None,
+    ) -> TicketRecord:
+        """Keep a reply to the patient (already sent, or not) with its contact attempt and
+        its audit event. Nothing is checked but the ticket: a reply that went out is
+        recorded even if the ticket changed meanwhile (check first with
+        :meth:`check_contact`)."""
+        clean = clean_text(text, "reply")
+        if email_status not in DELIVERIES:
+            raise ValueError(f"email_status must be one of {', '.join(DELIVERIES)}, not {email_status!r}")
+        kind = {"sent": "reply_email", "failed": "reply_failed"}.get(email_status, "reply_recorded")
+        now = utcnow()
+        with self._sessions.begin() as session:
+            ticket_id = _ticket_id(session, reference)
+            reply = TicketReply(
+                ticket_id=ticket_id,
+                at=now,
+                author=consultant,
+                text=clean,
+                email_to=email_to,
+                email_status=email_status,
+                email_detail=email_detail,
+            )
+            session.add(reply)
+            session.flush()
+            note = {
+                "sent": f"to {email_to}",
+                "failed": f"to {email_to}: {email_detail or 'failed'}",
+                "no_email": "the patient left no email address",
+                "not_configured": "email is not configured on this server (SMTP_HOST)",
+            }[email_status]
+            session.add(
+                TicketContact(
+                    ticket_id=ticket_id, at=now, actor=consultant, kind=kind, note=note, reply_id=reply.id
+                )
+            )
+            _touch(session, ticket_id, now)
+            detail = f"{CONTACT_LABELS[kind]} ({note}): {clean}"
+            _add_event(session, reference, now, consultant, "reply", detail)
+            return _load(session, reference)
+
+    def log_contact(
+        self, reference: str, consultant: str, kind: str, note: str | None = None
+    ) -> TicketRecord:
+        """Log an attempt to reach the patient: ``call``, ``no_answer`` or ``email`` (sent
+        from the consultant's own mail client), as the holder or a lead."""
+        if kind not in LOGGED_CONTACT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(LOGGED_CONTACT_KINDS)}, not {kind!r}")
+        clean = clean_text(note, "note", required=False)
+        now = utcnow()
+        with self._sessions.begin() as session:
+            _, role = _actor(session, consultant)
+            row = session.execute(
+                select(Ticket.id, Ticket.status, Consultant.username)
+                .outerjoin(Consultant, Ticket.assigned_to_id == Consultant.id)
+                .where(Ticket.reference == reference)
+            ).one_or_none()
+            if row is None:
+                raise TicketNotFoundError(reference)
+            ticket_id, status, assignee = row
+            lifecycle.check_contact(
+                reference, lifecycle.CONTACT, status=status, assignee=assignee, actor=consultant, role=role
+            )
+            session.add(TicketContact(ticket_id=ticket_id, at=now, actor=consultant, kind=kind, note=clean))
+            _touch(session, ticket_id, now)
+            label = CONTACT_LABELS[kind]
+            detail = f"{label}: {clean}" if clean else label
+            _add_event(session, reference, now, consultant, "contact", detail)
+            return _load(session, reference)
+
     def record_event(self, reference: str, actor: str, action: str, detail: str | None) -> None:
         """Add a system event (for example an outbox delivery) to the audit trail."""
         with self._sessions.begin() as session:
@@ -437,11 +643,47 @@ class TicketRepository:
             )
 
 
+_DETAILS = (
+    selectinload(Ticket.events),
+    selectinload(Ticket.history),
+    selectinload(Ticket.replies),
+    selectinload(Ticket.contacts),
+)
+
+
+def clean_text(text: str | None, name: str, *, required: bool = True) -> str | None:
+    """``text`` stripped; IncompleteDraftError when empty (if ``required``) or too long."""
+    clean = (text or "").strip()
+    if not clean:
+        if required:
+            raise IncompleteDraftError(name, "must not be empty")
+        return None
+    if len(clean) > MAX_QUESTION:
+        raise IncompleteDraftError(name, f"is longer than {MAX_QUESTION} characters")
+    return clean
+
+
+def _ticket_id(session: Session, reference: str) -> int:
+    ticket_id = session.execute(select(Ticket.id).where(Ticket.reference == reference)).scalar_one_or_none()
+    if ticket_id is None:
+        raise TicketNotFoundError(reference)
+    return int(ticket_id)
+
+
+def _touch(session: Session, ticket_id: int, now: datetime) -> None:
+    session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _load(session: Session, reference: str) -> TicketRecord:
     ticket = (
         session.execute(
             select(Ticket)
-            .options(selectinload(Ticket.events), selectinload(Ticket.history))
+            .options(*_DETAILS)
             .where(Ticket.reference == reference)
             .execution_options(populate_existing=True)
         )

@@ -12,7 +12,19 @@ Routes (all JSON; errors are ``{"error": {"code", "message"}}`` with 4xx/503):
          the inbox order (open urgent first, then open, each oldest first; resolved last).
          Without q, limit and cursor: the old answer, every matching ticket with its
          transcript and audit trail, urgent first then newest (kept for old tools).
-    GET  /api/tickets/<reference>                 with transcript, events, history, replies
+         Test tickets (senders convtest-..., t-...) only with include_test=1. Each ticket
+         says whether it is ``overdue`` (open, not waiting, older than TICKET_OVERDUE_AFTER).
+    GET  /api/tickets.csv?...                     the same filters, every match, as CSV
+    GET  /api/tickets/summary?since=ID            {"open", "open_urgent", "latest_id",
+         "new_since", "new_urgent_since", "newest_reference"} (the live inbox polls it)
+    GET  /api/tickets/<reference>                 with transcript, events, history,
+                                                  replies and contacts
+    POST /api/tickets/<reference>/reply           {"text": "..."}: emailed to the patient
+         when they left an address (SMTP settings of the notifications), kept on the
+         ticket with how it went (``email_status``: sent, failed, no_email,
+         not_configured); 201 with the ticket
+    POST /api/tickets/<reference>/contact         {"kind": "call"|"no_answer"|"email",
+                                                  "note": "..."}: 201 with the ticket
     POST /api/tickets/<reference>/claim           409 already_claimed / already_resolved
     POST /api/tickets/<reference>/notes           {"text": "..."}
     POST /api/tickets/<reference>/resolve         {"note": "..."} (optional)
@@ -27,11 +39,15 @@ reassign, wait, resume or resolve (else 403 ``not_allowed``); resolving (or wait
 resuming, unclaiming) an unclaimed ticket is 409 ``not_claimed``; any other status that
 does not allow the action is 409 (``already_resolved``, ``already_claimed``,
 ``bad_state``, ``conflict``); an unknown or inactive consultant to reassign to is 400
-``unknown_consultant``. Every action answers the ticket as ``GET`` does.
+``unknown_consultant``. Replying and logging a contact follow the same rule (403
+``not_allowed``, 409 ``not_claimed`` / ``already_resolved``); an empty or too long reply
+is 400 ``bad_reply``, an unknown contact kind 400 ``bad_request``. Every action answers
+the ticket as ``GET`` does.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sanic import Blueprint
@@ -39,6 +55,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot.tickets import lifecycle
+from bot.tickets.drafts import utcnow
 from bot.tickets.errors import (
     AlreadyClaimedError,
     AlreadyResolvedError,
@@ -52,14 +69,19 @@ from bot.tickets.errors import (
     TicketNotFoundError,
     TicketStateError,
 )
-from bot.tickets.models import STATUSES
+from bot.tickets.models import LOGGED_CONTACT_KINDS, STATUSES
+from bot.tickets.records import TicketRecord
+from bot.tickets.replies import PatientMailer, send_reply
 from bot.tickets.repository import MAX_PAGE
 from bot.web.auth import api_auth_required, api_error, current_session, login_address
+from bot.web.inbox import EXPORT_LIMIT, csv_response
 from bot.web.state import run_blocking, state_of
+from bot.web.triage import is_overdue
 
 blueprint = Blueprint("api", url_prefix="/api")
 
 BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+BOOLEANS_TRUE = {name for name, value in BOOLEANS.items() if value}
 DEFAULT_LIMIT = 50
 PAGING_ARGS = ("q", "limit", "cursor")
 
@@ -103,23 +125,24 @@ async def logout(request: Request) -> HTTPResponse:
 @blueprint.get("/tickets")
 @api_auth_required
 async def list_tickets(request: Request) -> HTTPResponse:
-    statuses = [part.strip() for part in (request.args.get("status") or "").split(",") if part.strip()]
-    if any(status not in STATUSES for status in statuses):
-        return api_error(400, "bad_filter", f"status must be one or more of {', '.join(STATUSES)}")
-    urgent_arg = (request.args.get("urgent") or "").lower()
-    if urgent_arg and urgent_arg not in BOOLEANS:
-        return api_error(400, "bad_filter", "urgent must be true or false")
-    drug = request.args.get("drug") or None
+    filters = _filters(request)
+    if isinstance(filters, HTTPResponse):
+        return filters
     tickets = state_of(request).tickets
+    after = state_of(request).settings.ticket_overdue_after
     if not any(name in request.get_args(keep_blank_values=True) for name in PAGING_ARGS):
         # The old answer, for tools written before paging: everything, with transcripts.
         legacy = await run_blocking(
             request,
             lambda: tickets.list_tickets(
-                statuses=statuses or None, urgent=BOOLEANS.get(urgent_arg), drug=drug, with_events=True
+                statuses=filters["statuses"],
+                urgent=filters["urgent"],
+                drug=filters["drug"],
+                include_test=filters["include_test"],
+                with_events=True,
             ),
         )
-        return json({"tickets": [ticket.to_dict() for ticket in legacy], "next_cursor": None})
+        return json({"tickets": [_with_overdue(t, t.to_dict(), after) for t in legacy], "next_cursor": None})
     try:
         limit = int(request.args.get("limit") or DEFAULT_LIMIT)
     except ValueError:
@@ -130,9 +153,7 @@ async def list_tickets(request: Request) -> HTTPResponse:
         page = await run_blocking(
             request,
             lambda: tickets.page(
-                statuses=statuses or None,
-                urgent=BOOLEANS.get(urgent_arg),
-                drug=drug,
+                **filters,
                 query=request.args.get("q"),
                 limit=limit,
                 cursor=request.args.get("cursor") or None,
@@ -140,7 +161,40 @@ async def list_tickets(request: Request) -> HTTPResponse:
         )
     except InvalidCursorError as exc:
         return api_error(400, "bad_cursor", str(exc))
-    return json(page.to_dict())
+    body = page.to_dict()
+    body["tickets"] = [_with_overdue(t, d, after) for t, d in zip(page.tickets, body["tickets"], strict=True)]
+    return json(body)
+
+
+@blueprint.get("/tickets.csv")
+@api_auth_required
+async def export_csv(request: Request) -> HTTPResponse:
+    """The filtered list (``q`` and the filters of ``GET /api/tickets``) as CSV."""
+    filters = _filters(request)
+    if isinstance(filters, HTTPResponse):
+        return filters
+    tickets = state_of(request).tickets
+    found = await run_blocking(
+        request, lambda: tickets.export(**filters, query=request.args.get("q"), limit=EXPORT_LIMIT)
+    )
+    return csv_response(found, state_of(request).settings.ticket_overdue_after.total_seconds())
+
+
+@blueprint.get("/tickets/summary")
+@api_auth_required
+async def summary(request: Request) -> HTTPResponse:
+    """Counts for a live inbox: open, open urgent, and new since ``since`` (a latest_id)."""
+    since_arg = request.args.get("since")
+    since: int | None = None
+    if since_arg:
+        try:
+            since = int(since_arg)
+        except ValueError:
+            return api_error(400, "bad_filter", "since must be a latest_id of an earlier answer")
+    include_test = (request.args.get("include_test") or "").lower() in BOOLEANS_TRUE
+    tickets = state_of(request).tickets
+    found = await run_blocking(request, lambda: tickets.summary(since=since, include_test=include_test))
+    return json(found.to_dict())
 
 
 @blueprint.get("/tickets/<reference>")
@@ -224,6 +278,45 @@ async def reopen(request: Request, reference: str) -> HTTPResponse:
     return await _transition(request, reference, lifecycle.REOPEN, reopen_to=str(reopen_to))
 
 
+@blueprint.post("/tickets/<reference>/reply")
+@api_auth_required
+async def reply(request: Request, reference: str) -> HTTPResponse:
+    """Reply to the patient: emailed when they left an address, kept on the ticket."""
+    username = await _username(request)
+    text = _body(request).get("text")
+    if not isinstance(text, str) or not text.strip():
+        return api_error(400, "bad_reply", 'write the reply: {"text": "..."}')
+    state = state_of(request)
+    mailer = PatientMailer(state.settings.smtp)
+    try:
+        ticket = await run_blocking(request, send_reply, state.tickets, mailer, reference, username, text)
+    except DraftError as exc:
+        return api_error(400, "bad_reply", str(exc))
+    except TicketError as exc:
+        return transition_error(exc)
+    return json(ticket.to_detail_dict() | {"reply": ticket.replies[-1].to_dict()}, status=201)
+
+
+@blueprint.post("/tickets/<reference>/contact")
+@api_auth_required
+async def log_contact(request: Request, reference: str) -> HTTPResponse:
+    """Log a contact attempt: ``call``, ``no_answer`` or ``email``, with an optional note."""
+    username = await _username(request)
+    body = _body(request)
+    kind = body.get("kind")
+    if kind not in LOGGED_CONTACT_KINDS:
+        return api_error(400, "bad_request", f"kind must be one of {', '.join(LOGGED_CONTACT_KINDS)}")
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        return api_error(400, "bad_request", "note must be text")
+    tickets = state_of(request).tickets
+    try:
+        ticket = await run_blocking(request, tickets.log_contact, reference, username, str(kind), note)
+    except TicketError as exc:
+        return transition_error(exc)
+    return json(ticket.to_detail_dict(), status=201)
+
+
 async def _transition(
     request: Request, reference: str, action: str, *, to: str | None = None, reopen_to: str = "claimed"
 ) -> HTTPResponse:
@@ -268,6 +361,31 @@ def transition_error(exc: TicketError) -> HTTPResponse:
     if isinstance(exc, DraftError):
         return api_error(400, "bad_note", str(exc))
     raise exc
+
+
+def _filters(request: Request) -> dict[str, Any] | HTTPResponse:
+    """The list filters of the query string (status, urgent, drug, include_test), or a 400."""
+    statuses = [part.strip() for part in (request.args.get("status") or "").split(",") if part.strip()]
+    if any(status not in STATUSES for status in statuses):
+        return api_error(400, "bad_filter", f"status must be one or more of {', '.join(STATUSES)}")
+    urgent_arg = (request.args.get("urgent") or "").lower()
+    if urgent_arg and urgent_arg not in BOOLEANS:
+        return api_error(400, "bad_filter", "urgent must be true or false")
+    include_arg = (request.args.get("include_test") or "").lower()
+    if include_arg and include_arg not in BOOLEANS:
+        return api_error(400, "bad_filter", "include_test must be true or false")
+    return {
+        "statuses": statuses or None,
+        "urgent": BOOLEANS.get(urgent_arg),
+        "drug": request.args.get("drug") or None,
+        "include_test": BOOLEANS.get(include_arg, False),
+    }
+
+
+def _with_overdue(ticket: TicketRecord, data: dict[str, Any], after: timedelta) -> dict[str, Any]:
+    data["overdue"] = is_overdue(ticket, utcnow(), after)
+    data["test"] = ticket.test
+    return data
 
 
 def _body(request: Request) -> dict[str, Any]:

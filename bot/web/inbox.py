@@ -1,23 +1,33 @@
 """The consultant inbox pages: the ticket list, a ticket, and its actions.
 
 Owns ``/inbox`` (one page of tickets with search and filters: status, default "open" =
-new, claimed and waiting for the patient; urgency; drug; in the inbox order, open urgent
-first, then open, each oldest first; resolved last; next/previous by cursor),
-``/inbox/tickets/<reference>`` (contact details, question, transcript, status history,
-audit trail, and the actions the consultant may take) and the POST actions claim, note,
-resolve, unclaim, reassign, waiting, resume and reopen, each followed by a redirect back
-to the ticket with a fixed message (nothing the user typed is reflected).
+new, claimed and waiting for the patient; urgency; drug; test tickets only when asked;
+in the inbox order, open urgent first, then open, each oldest first; resolved last;
+next/previous by cursor; each ticket's age and an overdue marker past
+``TICKET_OVERDUE_AFTER``; a live badge when new tickets arrive, polled by
+``/static/inbox.js``), ``/inbox/export.csv`` (the filtered list as CSV),
+``/inbox/tickets/<reference>`` (the red flag and its turn, contact details, question,
+reply and contact forms, transcript, replies and contact attempts, status history, audit
+trail, and the actions the consultant may take) and the POST actions claim, note,
+resolve, unclaim, reassign, waiting, resume, reopen, reply and contact, each followed by
+a redirect back to the ticket with a fixed message (nothing the user typed is reflected).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse, redirect
+from sanic.response import HTTPResponse, raw, redirect
 
 from bot.tickets import lifecycle
+from bot.tickets.drafts import utcnow
 from bot.tickets.errors import (
     AlreadyClaimedError,
     AlreadyResolvedError,
@@ -31,12 +41,15 @@ from bot.tickets.errors import (
     TicketNotFoundError,
     TicketStateError,
 )
-from bot.tickets.models import OPEN_STATUSES, STATUSES
-from bot.tickets.records import TicketPage, TicketRecord
+from bot.tickets.models import LOGGED_CONTACT_KINDS, OPEN_STATUSES, STATUSES
+from bot.tickets.records import InboxSummary, TicketPage, TicketRecord
 from bot.tickets.references import is_reference, normalize_reference
+from bot.tickets.replies import PatientMailer, send_reply
+from bot.tickets.repository import CONTACT_LABELS, TicketRepository
 from bot.web.auth import current_session, login_required
 from bot.web.state import run_blocking, state_of
 from bot.web.templating import render
+from bot.web.triage import age, is_overdue, patient_text, red_flag
 
 blueprint = Blueprint("inbox", url_prefix="/inbox")
 
@@ -58,6 +71,14 @@ MESSAGES = {
     "bad_state": "The ticket's status does not allow that; it may have just changed.",
     "changed": "Someone else changed this ticket at the same moment; check it and try again.",
     "unknown_consultant": "That consultant cannot take tickets (unknown or disabled).",
+    "reply_sent": "Your reply was emailed to the patient and kept on the ticket.",
+    "reply_failed": "Your reply is kept on the ticket, but the email could not be sent: call the patient.",
+    "reply_no_email": "Your reply is kept on the ticket; the patient left no email address: call them.",
+    "reply_not_configured": "Your reply is kept on the ticket; email is not set up on this server.",
+    "empty_reply": "The reply was empty; nothing was sent.",
+    "long_reply": "The reply is too long; nothing was sent.",
+    "contact_logged": "The contact attempt was logged.",
+    "bad_contact": "Choose what kind of contact it was.",
 }
 ERRORS = {
     "already_claimed",
@@ -69,6 +90,10 @@ ERRORS = {
     "bad_state",
     "changed",
     "unknown_consultant",
+    "reply_failed",
+    "empty_reply",
+    "long_reply",
+    "bad_contact",
 }
 STATUS_LABELS = {
     "new": "New",
@@ -79,36 +104,101 @@ STATUS_LABELS = {
 VIEWS = {"": OPEN_STATUSES, "open": OPEN_STATUSES, "all": None} | {s: (s,) for s in STATUSES}
 URGENCY_FILTERS = {"": None, "urgent": True, "not_urgent": False}
 PAGE_SIZE = 50
+EXPORT_LIMIT = 10_000
+TRUE_ARGS = {"1", "true", "yes", "on"}
+CONTACT_KIND_LABELS = {
+    "call": "Called the patient",
+    "no_answer": "Called, no answer",
+    "email": "Emailed from my own mail client",
+}
+DELIVERY_LABELS = {
+    "sent": "emailed",
+    "failed": "email failed",
+    "no_email": "not emailed (no address)",
+    "not_configured": "not emailed (email not set up)",
+}
+CSV_COLUMNS = (
+    "reference",
+    "status",
+    "urgent",
+    "overdue",
+    "filed_at_utc",
+    "age_hours",
+    "patient_name",
+    "email",
+    "phone",
+    "best_time",
+    "drug",
+    "topic",
+    "assigned_to",
+    "question",
+    "test",
+)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The filters of the ticket list, as the inbox and its CSV export read them."""
+
+    status: str
+    urgency: str
+    drug: str
+    q: str
+    include_test: bool
+
+    @classmethod
+    def of(cls, request: Request) -> ListFilters:
+        status = request.args.get("status", "")
+        urgency = request.args.get("urgency", "")
+        return cls(
+            status=status if status in VIEWS and status != "open" else "",
+            urgency=urgency if urgency in URGENCY_FILTERS else "",
+            drug=(request.args.get("drug") or "").strip()[:200],
+            q=(request.args.get("q") or "").strip()[:200],
+            include_test=(request.args.get("include_test") or "").lower() in TRUE_ARGS,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.status or self.urgency or self.drug or self.q or self.include_test)
+
+    def kept(self) -> dict[str, str]:
+        """The filters to keep in links (next page, export), without empty ones."""
+        values = {"status": self.status, "urgency": self.urgency, "drug": self.drug, "q": self.q}
+        kept = {name: value for name, value in values.items() if value}
+        if self.include_test:
+            kept["include_test"] = "1"
+        return kept
+
+    def query_args(self) -> dict[str, Any]:
+        """The repository's arguments for these filters."""
+        return {
+            "statuses": VIEWS[self.status],
+            "urgent": URGENCY_FILTERS[self.urgency],
+            "drug": self.drug or None,
+            "query": self.q or None,
+            "include_test": self.include_test,
+        }
 
 
 @blueprint.get("")
 @login_required
 async def ticket_list(request: Request) -> HTTPResponse:
     state = state_of(request)
-    status = request.args.get("status", "")
-    status = status if status in VIEWS and status != "open" else ""
-    urgency = request.args.get("urgency", "")
-    urgency = urgency if urgency in URGENCY_FILTERS else ""
-    drug = (request.args.get("drug") or "").strip()[:200]
-    query = (request.args.get("q") or "").strip()[:200]
-    filters = {"status": status, "urgency": urgency, "drug": drug, "q": query}
+    filters = ListFilters.of(request)
 
-    def load(cursor: str | None) -> tuple[TicketPage, list[str]]:
-        page = state.tickets.page(
-            statuses=VIEWS[status],
-            urgent=URGENCY_FILTERS[urgency],
-            drug=drug or None,
-            query=query or None,
-            limit=PAGE_SIZE,
-            cursor=cursor,
-        )
-        return page, state.tickets.drugs()
+    def load(cursor: str | None) -> tuple[TicketPage, list[str], InboxSummary]:
+        page = state.tickets.page(**filters.query_args(), limit=PAGE_SIZE, cursor=cursor)
+        summary = state.tickets.summary(include_test=filters.include_test)
+        return page, state.tickets.drugs(include_test=filters.include_test), summary
 
     try:
-        page, drugs = await run_blocking(request, load, request.args.get("cursor") or None)
+        page, drugs, summary = await run_blocking(request, load, request.args.get("cursor") or None)
     except InvalidCursorError:
-        page, drugs = await run_blocking(request, load, None)
-    kept = {name: value for name, value in filters.items() if value}
+        page, drugs, summary = await run_blocking(request, load, None)
+    kept = filters.kept()
+    now = utcnow()
+    after = state.settings.ticket_overdue_after
     return render(
         state.templates,
         "inbox.html",
@@ -116,14 +206,81 @@ async def ticket_list(request: Request) -> HTTPResponse:
         session=await current_session(request),
         page=page,
         tickets=page.tickets,
+        overdue={t.reference for t in page.tickets if is_overdue(t, now, after)},
+        ages={t.reference: age(t, now) for t in page.tickets},
+        overdue_after=_duration(after.total_seconds()),
         drugs=drugs,
         statuses=STATUSES,
         labels=STATUS_LABELS,
         filters=filters,
-        filtered=bool(status or urgency or drug or query),
+        filtered=filters.filtered,
+        summary=summary,
+        export_url="/inbox/export.csv" + ("?" + urlencode(kept) if kept else ""),
         next_url=_list_url(kept, page.next_cursor),
         prev_url=_list_url(kept, page.prev_cursor),
     )
+
+
+@blueprint.get("/export.csv")
+@login_required
+async def export_csv(request: Request) -> HTTPResponse:
+    """The filtered list (every page, up to 10,000 tickets) as CSV, in the inbox order."""
+    state = state_of(request)
+    filters = ListFilters.of(request)
+    tickets = await run_blocking(
+        request, lambda: state.tickets.export(**filters.query_args(), limit=EXPORT_LIMIT)
+    )
+    return csv_response(tickets, state.settings.ticket_overdue_after.total_seconds())
+
+
+def csv_response(tickets: list[TicketRecord], overdue_after_seconds: float) -> HTTPResponse:
+    """Tickets as a CSV download (UTF-8 with a byte-order mark, for spreadsheets)."""
+    now = utcnow()
+    after = timedelta(seconds=overdue_after_seconds)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for ticket in tickets:
+        writer.writerow(
+            [
+                ticket.reference,
+                ticket.status,
+                "yes" if ticket.urgent else "no",
+                "yes" if is_overdue(ticket, now, after) else "no",
+                ticket.created_at.isoformat(),
+                f"{(now - ticket.created_at).total_seconds() / 3600:.1f}",
+                _cell(ticket.patient_name),
+                _cell(ticket.email),
+                _cell(ticket.phone),
+                _cell(ticket.best_time),
+                _cell(ticket.drug),
+                _cell(ticket.topic),
+                ticket.assigned_to or "",
+                _cell(ticket.question),
+                "yes" if ticket.test else "no",
+            ]
+        )
+    stamp = now.strftime("%Y%m%d-%H%M")
+    return raw(
+        ("\ufeff" + out.getvalue()).encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="tickets-{stamp}.csv"'},
+    )
+
+
+def _cell(value: str | None) -> str:
+    """A patient's text as a CSV cell a spreadsheet will not run as a formula."""
+    text = value or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _duration(seconds: float) -> str:
+    if seconds % 86400 == 0:
+        days = int(seconds // 86400)
+        return f"{days} day" + ("s" if days != 1 else "")
+    if seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 60)} min"
 
 
 @blueprint.get("/tickets/<reference>")
@@ -150,6 +307,7 @@ async def ticket_page(request: Request, reference: str) -> HTTPResponse:
     allowed = lifecycle.allowed_actions(
         status=ticket.status, assignee=ticket.assigned_to, actor=username, role=role
     )
+    now = utcnow()
     return render(
         state.templates,
         "ticket.html",
@@ -162,6 +320,17 @@ async def ticket_page(request: Request, reference: str) -> HTTPResponse:
         assignees=[name for name in active if name != ticket.assigned_to],
         message=MESSAGES.get(message_code),
         message_is_error=message_code in ERRORS,
+        red_flag=red_flag(ticket),
+        patient_text=patient_text,
+        overdue=is_overdue(ticket, now, state.settings.ticket_overdue_after),
+        age=age(ticket, now),
+        may_contact=lifecycle.may_contact(
+            status=ticket.status, assignee=ticket.assigned_to, actor=username, role=role
+        ),
+        email_ready=PatientMailer(state.settings.smtp).configured,
+        contact_kinds=CONTACT_KIND_LABELS,
+        contact_labels=CONTACT_LABELS,
+        delivery_labels=DELIVERY_LABELS,
     )
 
 
@@ -239,6 +408,45 @@ async def reopen(request: Request, reference: str) -> HTTPResponse:
     return await _transition(request, reference, lifecycle.REOPEN, "reopened", reopen_to=reopen_to)
 
 
+@blueprint.post("/tickets/<reference>/reply")
+@login_required
+async def reply(request: Request, reference: str) -> HTTPResponse:
+    """Reply to the patient: emailed when they left an address, kept on the ticket."""
+    state = state_of(request)
+    username = await _username(request)
+    text = request.form.get("text") or ""
+    mailer = PatientMailer(state.settings.smtp)
+    try:
+        ticket = await run_blocking(request, send_reply, state.tickets, mailer, reference, username, text)
+    except TicketNotFoundError:
+        return _not_found(request, reference)
+    except DraftError:
+        return _back(reference, "long_reply" if text.strip() else "empty_reply")
+    except TicketError as exc:
+        return _back(reference, _message_code(exc))
+    return _back(reference, "reply_" + ticket.replies[-1].email_status, anchor="replies")
+
+
+@blueprint.post("/tickets/<reference>/contact")
+@login_required
+async def log_contact(request: Request, reference: str) -> HTTPResponse:
+    """Log a contact attempt: a call, a call without answer, an email sent elsewhere."""
+    state = state_of(request)
+    username = await _username(request)
+    kind = request.form.get("kind") or ""
+    if kind not in LOGGED_CONTACT_KINDS:
+        return _back(reference, "bad_contact")
+    note = request.form.get("note") or None
+    tickets: TicketRepository = state.tickets
+    try:
+        await run_blocking(request, tickets.log_contact, reference, username, kind, note)
+    except TicketNotFoundError:
+        return _not_found(request, reference)
+    except TicketError as exc:
+        return _back(reference, _message_code(exc))
+    return _back(reference, "contact_logged", anchor="replies")
+
+
 async def _transition(
     request: Request,
     reference: str,
@@ -297,8 +505,9 @@ async def _username(request: Request) -> str:
     return session.consultant.username
 
 
-def _back(reference: str, message: str) -> HTTPResponse:
-    return redirect(f"/inbox/tickets/{reference}?message={message}", status=303)
+def _back(reference: str, message: str, anchor: str | None = None) -> HTTPResponse:
+    fragment = f"#{anchor}" if anchor else ""
+    return redirect(f"/inbox/tickets/{reference}?message={message}{fragment}", status=303)
 
 
 def _not_found(request: Request, reference: str) -> HTTPResponse:
