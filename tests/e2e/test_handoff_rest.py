@@ -40,6 +40,13 @@ def test_patient_files_a_ticket_with_transcript(ask, local_bot: LocalBot) -> Non
     assert "can I breastfeed on ocrevus" in patient_lines
     assert any("milk" in e.text for e in ticket.transcript if e.role == "bot")
 
+    # the patient asks how the request is going: this chat learns it, another chat does not
+    status = _say(ask, sender, f"whats the status of my request {match.group(1).lower()}?")
+    assert f"{match.group(1)} has been received and is waiting for a consultant" in status
+    other = _say(ask, f"handoff-{uuid.uuid4().hex[:8]}", f"any news on {match.group(1)}")
+    assert "only give the status of a request sent from this chat" in other
+    assert "waiting for a consultant" not in other
+
 
 def test_medical_question_mid_form_is_answered_then_the_form_goes_on(ask) -> None:
     sender = f"handoff-{uuid.uuid4().hex[:8]}"
