@@ -10,39 +10,42 @@ bot tickets list --json``), ``to_summary_dict`` (a list of the API, no transcrip
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.tickets.drafts import TranscriptEntry
-from bot.tickets.models import Ticket, TicketContact, TicketEvent, TicketReply, TicketTransition
+from bot.tickets.models import Ticket
+
+R = TypeVar("R", bound="_Row")
+
+
+class _Row:
+    """A record copied field by field from the ORM row of the same field names; its JSON
+    form has the same names, times in ISO 8601."""
+
+    def to_dict(self) -> dict[str, Any]:
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))  # type: ignore[arg-type]
+        return {name: v.isoformat() if isinstance(v, datetime) else v for name, v in values}
+
+    @classmethod
+    def from_model(cls: type[R], row: Any) -> R:
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
-class TicketEventRecord:
-    """One line of the audit trail."""
+class TicketEventRecord(_Row):
+    """One line of the audit trail (a TicketEvent row)."""
 
     at: datetime
     actor: str
     action: str
     detail: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "action": self.action,
-            "detail": self.detail,
-        }
-
-    @classmethod
-    def from_model(cls, event: TicketEvent) -> TicketEventRecord:
-        return cls(at=event.at, actor=event.actor, action=event.action, detail=event.detail)
-
 
 @dataclass(frozen=True)
-class TicketTransitionRecord:
-    """One change of status or assignee."""
+class TicketTransitionRecord(_Row):
+    """One change of status or assignee (a TicketTransition row)."""
 
     at: datetime
     actor: str
@@ -52,33 +55,10 @@ class TicketTransitionRecord:
     assigned_to: str | None
     detail: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "action": self.action,
-            "from_status": self.from_status,
-            "to_status": self.to_status,
-            "assigned_to": self.assigned_to,
-            "detail": self.detail,
-        }
-
-    @classmethod
-    def from_model(cls, row: TicketTransition) -> TicketTransitionRecord:
-        return cls(
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            from_status=row.from_status,
-            to_status=row.to_status,
-            assigned_to=row.assigned_to,
-            detail=row.detail,
-        )
-
 
 @dataclass(frozen=True)
-class ReplyRecord:
-    """A consultant's reply to the patient and how it went out by email."""
+class ReplyRecord(_Row):
+    """A consultant's reply to the patient and how it went out by email (a TicketReply row)."""
 
     id: int
     at: datetime
@@ -88,52 +68,16 @@ class ReplyRecord:
     email_status: str
     email_detail: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "author": self.author,
-            "text": self.text,
-            "email_to": self.email_to,
-            "email_status": self.email_status,
-            "email_detail": self.email_detail,
-        }
-
-    @classmethod
-    def from_model(cls, row: TicketReply) -> ReplyRecord:
-        return cls(
-            id=row.id,
-            at=row.at,
-            author=row.author,
-            text=row.text,
-            email_to=row.email_to,
-            email_status=row.email_status,
-            email_detail=row.email_detail,
-        )
-
 
 @dataclass(frozen=True)
-class ContactRecord:
-    """One attempt to reach the patient."""
+class ContactRecord(_Row):
+    """One attempt to reach the patient (a TicketContact row)."""
 
     at: datetime
     actor: str
     kind: str
     note: str | None
     reply_id: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "kind": self.kind,
-            "note": self.note,
-            "reply_id": self.reply_id,
-        }
-
-    @classmethod
-    def from_model(cls, row: TicketContact) -> ContactRecord:
-        return cls(at=row.at, actor=row.actor, kind=row.kind, note=row.note, reply_id=row.reply_id)
 
 
 @dataclass(frozen=True)
