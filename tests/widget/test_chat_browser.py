@@ -61,6 +61,7 @@ def test_greeting_answer_about_the_page_drug_and_history(web, new_page, chat) ->
     sources = page.locator(".pbw-msg--bot .pbw-sources").last
     sources.locator("summary").click()
     assert "section 6.1" in sources.inner_text()  # one tap shows the citations
+    sources.locator("summary").click()  # and folds them again
     assert DISCLAIMER in answer  # in full, the first time
     assert page.evaluate("window.__typingSeen") is True
     assert page.locator(".pbw-typing").is_hidden()

@@ -31,7 +31,8 @@ def test_a_widget_conversation_through_nginx(
     assert page.get_by_role("heading", level=1).inner_text() == "What are the side effects of ocrelizumab?"
     chat.open_chat(page)
     answer = "\n".join(chat.say(page, "what are the side effects?"))
-    assert "Side effects of ocrelizumab" in answer and "section 6.1" in answer
+    assert "Side effects of ocrelizumab" in answer and "[1]" in answer
+    assert "section 6.1" in (page.locator(".pbw-sources").last.text_content() or "")  # folded sources
 
     assert "name" in "\n".join(chat.say(page, "can a pharmacist call me?"))
     assert "email address or phone number" in "\n".join(chat.say(page, "Ada Lovelace"))

@@ -113,9 +113,12 @@ export function renderMarkdown(text) {
     ALLOWED_URI_REGEXP: SAFE_LINK,
     RETURN_DOM_FRAGMENT: true,
   });
-  foldLongLists(fragment);
   const cited = (sources || "").split("\n").map((line) => line.trim()).filter(Boolean);
-  if (cited.length) fragment.append(sourcesToggle(cited));
+  if (cited.length) {
+    // a medical answer: its later points and its sources folded (a form's summary stays whole)
+    foldLongLists(fragment);
+    fragment.append(sourcesToggle(cited));
+  }
   for (const link of fragment.querySelectorAll("a[target=_blank]")) {
     const note = document.createElement("span");
     note.className = "pbw-sr";
