@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -86,14 +87,23 @@ def last_question(tracker: Tracker) -> str | None:
     starts = [i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == FORM]
     if starts:
         events = events[: starts[-1]]
+    asked: list[str] = []
     for event in reversed(events):
         if event.get("event") != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         text = str(event.get("text") or "").strip()
         if intent in MEDICAL_INTENTS and text and not text.startswith("/"):
-            return text
-    return None
+            asked.append(text)
+            if not _FOLLOW_UP.match(text) or len(asked) == 2:
+                break
+    if len(asked) == 2:  # a follow-up ("and with alcohol?") goes with the question it follows
+        return f"{asked[1]} (then: {asked[0]})"
+    return asked[0] if asked else None
+
+
+#: a message that only makes sense after the one before it ("and with alcohol?", "what about kids")
+_FOLLOW_UP = re.compile(r"^\s*(and|or|also|plus|what about|how about|same for)\b|^\W*(\w+\W*){1,3}$", re.I)
 
 
 def _page_drug(tracker: Tracker) -> str | None:

@@ -219,3 +219,18 @@ async def test_answers_typed_into_the_form_are_never_offered_as_the_question() -
         {"event": "user", "text": "Ada Lovelace", "parse_data": {"intent": {"name": "ask_side_effects"}}},
     ]
     assert handoff.last_question(tracker(events=events)) == "can I breastfeed on ocrevus"
+
+
+def test_a_follow_up_is_offered_with_the_question_it_follows() -> None:
+    def said(text: str, intent: str) -> dict:
+        return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+    events = [
+        said("how often is the ocrevus infusion", "ask_dosing"),
+        said("can i take ibuprofen with ocrevus", "ask_interactions"),
+        said("and with alcohol?", "ask_interactions"),
+    ]
+    assert handoff.last_question(tracker(events=events)) == (
+        "can i take ibuprofen with ocrevus (then: and with alcohol?)"
+    )
+    assert handoff.last_question(tracker(events=events[:2])) == "can i take ibuprofen with ocrevus"
