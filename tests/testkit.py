@@ -232,3 +232,35 @@ def copy_project(dest: Path, model: Path | None = None) -> Path:
         (dest / "models").mkdir(exist_ok=True)
         shutil.copy2(model, dest / "models" / "current.tar.gz")
     return dest
+
+
+class Mailbox:
+    """What a local SMTP server received (an aiosmtpd handler)."""
+
+    def __init__(self) -> None:
+        from email.message import Message
+
+        self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes
+
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+@contextmanager
+def local_smtp() -> Iterator[tuple[int, Mailbox]]:
+    """A real SMTP server on a free local port for the block; yields (port, mailbox)."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, mailbox
+    finally:
+        controller.stop()

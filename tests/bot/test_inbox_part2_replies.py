@@ -8,52 +8,26 @@ the tickets of old test runs."""
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
 import requests
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from alembic import command
 
 from bot.tickets import ConsultantDirectory, TicketDraft, TicketRepository
 from bot.tickets.db import get_engine
 from bot.tickets.migrate import alembic_config, forget_schema_checks, migration_connection
+from testkit import Mailbox, free_port, local_smtp
 
 PASSWORD = "correct horse battery staple"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Mailbox:
-    """What the local SMTP server received."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, Mailbox]]:
-    mailbox = Mailbox()
-    port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, mailbox
-    controller.stop()
+    with local_smtp() as server:
+        yield server
 
 
 def _smtp_env(port: int) -> dict[str, str]:
@@ -168,7 +142,7 @@ def test_without_an_email_address_or_a_mail_server_the_reply_is_kept(team, web_s
     unreachable = _file(url, "MC-RGGGG")
     for reference in (phone_only, with_email, unreachable):
         repo.claim(reference, "alice")
-    closed_port = _free_port()  # nothing listens there
+    closed_port = free_port()  # nothing listens there
     plain = web_server(url).base_url  # no SMTP settings
     alice = _token(plain, "alice")
     kept = requests.post(f"{plain}/api/tickets/{phone_only}/reply", json={"text": "Call me"}, headers=alice)

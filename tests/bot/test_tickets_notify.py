@@ -5,46 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from bot.tickets import FilingService, TicketDraft, TicketRepository
 from bot.tickets.notify import notifiers_from_settings
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
-        return "250 OK"
+from testkit import Mailbox, free_port, local_smtp
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[int, Mailbox]]:
-    mailbox = Mailbox()
-    port = _port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, mailbox
-    controller.stop()
+    with local_smtp() as server:
+        yield server
 
 
 class Receiver(ThreadingHTTPServer):
@@ -173,7 +149,7 @@ def test_failing_channels_never_fail_the_filing(receiver, make_settings, sqlite_
     broken = receiver(status=500)
     env = {
         "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(_port()),  # nothing listens there
+        "SMTP_PORT": str(free_port()),  # nothing listens there
         "SMTP_STARTTLS": "false",
         "NOTIFY_EMAIL_FROM": "bot@pharmacy.test",
         "NOTIFY_EMAIL_TO": "consultants@pharmacy.test",
