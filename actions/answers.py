@@ -25,6 +25,10 @@ from knowledge import KnowledgeBase, Monograph, Selection, select
 from knowledge.coverage import not_covered
 from patient_text.safety import decision_requested
 
+#: topics whose questions ask first for facts, even in the words of a decision ("can I still
+#: have it while pregnant"): the decision line follows the facts
+FACTS_FIRST_TOPICS = ("pregnancy",)
+
 #: entity types whose values can pick a sub-topic (e.g. "pregnant", "hepatitis B")
 TERM_ENTITIES = ("side_effect", "condition", "population", "vaccine", "drug")
 
@@ -90,7 +94,10 @@ class AnswerAction(Action, abc.ABC):
         own_intro = self.intro_template if answered == self.topic else None
         intro = phrase(own_intro or f"intro_{answered}", drug_name=drug_name)
         decision = decision_requested(str(message.get("text") or ""), entity_values(message, "triage"))
-        if decision:
+        # "can I still have it while pregnant?" is first a question of fact: the facts, then
+        # the physician; elsewhere ("should I skip my dose?") the physician comes first
+        facts_first = self.topic in FACTS_FIRST_TOPICS
+        if decision and not facts_first:
             intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro
         uncovered = _not_covered_lines(kb, mono, message, self.topic)
         if uncovered:
@@ -111,6 +118,8 @@ class AnswerAction(Action, abc.ABC):
             ]
             for other in unmatched:
                 text += "\n" + phrase("interaction_not_named", drug_name=drug_name, other=other)
+        if decision and facts_first:
+            text += "\n" + phrase("personal_decision", drug_name=drug_name)
         offer = bool(self.offer_consultant or decision or uncovered)
         send_answer(dispatcher, tracker, text, notes, offer=offer)
         return events
