@@ -26,13 +26,23 @@ def everyday_things(path: Path = EVERYDAY_FILE) -> dict[str, tuple[str, ...]]:
     return {str(name): tuple(normalise(str(w)) for w in words or []) for name, words in data.items()}
 
 
+#: each monograph's words in normal form, worked out once per monograph (a process keeps its
+#: knowledge base for its lifetime): id -> (the monograph, its words)
+_SAID: dict[int, tuple[Monograph, str]] = {}
+
+
 def _monograph_words(mono: Monograph) -> str:
+    cached = _SAID.get(id(mono))
+    if cached is not None and cached[0] is mono:
+        return cached[1]
     parts: list[str] = []
     for topic in mono.topics.values():
         parts += [f.text for f in topic.summary]
         for item in topic.items:
             parts += [item.title, *item.terms, *(f.text for f in item.facts)]
-    return " ".join(normalise(p) for p in parts)
+    said = " ".join(normalise(p) for p in parts)
+    _SAID[id(mono)] = (mono, said)
+    return said
 
 
 def not_covered(mono: Monograph, question: str) -> list[str]:
