@@ -187,6 +187,12 @@ def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-12)
     return (x - mu) / np.sqrt(var + eps) * w + b
 
 
+def _onnx_available() -> bool:
+    from patient_text.onnx_encoder import available
+
+    return available()
+
+
 def _gelu(x: np.ndarray) -> np.ndarray:
     from scipy.special import erf
 
@@ -216,6 +222,9 @@ class MiniLMEncoder:
         }
         self.tokenizer = tokenizer
         self.config = dict(config)
+        # "onnx" (ONNX Runtime, when installed) or "numpy" (the reference pass; slower)
+        self.backend = "onnx" if _onnx_available() else "numpy"
+        self._onnx: tuple[tuple[int, ...], Any] | None = None
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
         self.hidden = int(config["hidden_size"])
@@ -277,7 +286,8 @@ class MiniLMEncoder:
     def dimension(self) -> int:
         return self.hidden
 
-    def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
+    def _inputs(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The summed token, position and type embeddings of a padded batch, and its mask."""
         w = self.w
         n, length = len(batch), max(len(ids) for ids in batch)
         ids = np.zeros((n, length), dtype=np.int64)
@@ -290,6 +300,12 @@ class MiniLMEncoder:
             + w["embeddings.position_embeddings.weight"][:length][None]
             + w["embeddings.token_type_embeddings.weight"][0][None, None]
         )
+        return x, mask
+
+    def _layers_numpy(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The reference forward pass of the layers in numpy (embedding layer norm included)."""
+        w = self.w
+        n, length = mask.shape
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
         h, dh = self.heads, self.hidden // self.heads
         bias = ((1.0 - mask) * -1e9)[:, None, None, :]
@@ -321,8 +337,27 @@ class MiniLMEncoder:
                 w[p + "output.LayerNorm.bias"],
                 self.eps,
             )
+        return x
+
+    def _layers(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The layers on ONNX Runtime when it is installed (built once for these weights), else numpy."""
+        if self.backend == "numpy":
+            return self._layers_numpy(x, mask)
+        key = tuple(id(v) for v in self.w.values())
+        if self._onnx is None or self._onnx[0] != key:
+            from patient_text.onnx_encoder import OnnxLayers
+
+            self._onnx = (key, OnnxLayers(self.w, self.layers, self.heads, self.hidden, self.eps))
+        return self._onnx[1](x, ((1.0 - mask) * -1e9)[:, None, None, :])
+
+    def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
+        x, mask = self._inputs(batch)
+        x = self._layers(x, mask)
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_onnx": None}  # a runtime session does not pickle
 
     def encode(self, texts: Iterable[str], batch_size: int = 32) -> np.ndarray:
         """One unit-length 384-float row per text."""

@@ -164,6 +164,9 @@ class Triage:
 class _Ngrams:
     """Character 2-4-grams and word 1-2-grams, TF-IDF weighted."""
 
+    #: per part: its analyzer, vocabulary and IDF, for :meth:`weights` (built on first use)
+    _fast: list[tuple[Callable[[str], list[str]], dict[str, int], np.ndarray]]
+
     def __init__(self) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -183,6 +186,38 @@ class _Ngrams:
         from scipy.sparse import hstack
 
         return hstack([part.transform(texts) for part in self.parts])
+
+    def weights(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The columns and values of :meth:`transform`'s row for one text, computed directly
+        (the same counts, sublinear TF, IDF and unit length per part; scikit-learn's checks and
+        sparse matrices cost more than the arithmetic for one short message)."""
+        if not hasattr(self, "_fast"):
+            self._fast = [
+                (part.build_analyzer(), part.vocabulary_, np.asarray(part.idf_, dtype=np.float64))
+                for part in self.parts
+            ]
+        columns: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        offset = 0
+        for analyze, vocabulary, idf in self._fast:
+            counts: dict[int, int] = {}
+            for gram in analyze(text):
+                j = vocabulary.get(gram)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if counts:
+                cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                vals = (np.log(tf) + 1.0) * idf[cols]
+                columns.append(cols + offset)
+                values.append(vals / np.sqrt(np.dot(vals, vals)))
+            offset += len(idf)
+        if not columns:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.concatenate(columns), np.concatenate(values)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_fast"}
 
 
 @dataclass
@@ -238,8 +273,14 @@ class TriageModel:
         return model
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """Softmax probabilities, one row per text, columns in ``labels`` order."""
-        logits = _features(vectors, self.ngrams.transform(texts)) @ self.coef.T + self.intercept
+        """Softmax probabilities, one row per text, columns in ``labels`` order: the linear
+        model over [embedding, n-grams], with the n-gram part summed from each text's few
+        non-zero columns."""
+        dim = vectors.shape[1]
+        logits = vectors.astype(np.float32) @ self.coef[:, :dim].T + self.intercept
+        for row, text in enumerate(texts):
+            columns, values = self.ngrams.weights(text)
+            logits[row] += self.coef[:, dim + columns] @ values.astype(np.float32)
         logits = np.asarray(logits, dtype=np.float32)
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)

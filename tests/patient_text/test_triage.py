@@ -119,3 +119,20 @@ def test_the_trained_triage_reads_plain_messages(
     assert model is not None
     (verdict,) = model.classify([message], red_flag_detector.reader.encode)
     assert verdict.label == label, verdict.scores
+
+
+def test_the_direct_ngram_sum_matches_the_sparse_features() -> None:
+    model = triage.train(_fake_encode)
+    texts = [
+        "i cant breathe",
+        "how do i store it",
+        "should i skip my dose",
+        "",
+        "zzzz qqqq",  # no known n-gram
+        "My DAD collapsed!! he's not waking up; what do I do",
+    ]
+    vectors = _fake_encode(texts)
+    sparse = triage._features(vectors, model.ngrams.transform(texts)) @ model.coef.T + model.intercept
+    expected = np.exp(sparse - sparse.max(axis=1, keepdims=True))
+    expected = np.asarray(expected / expected.sum(axis=1, keepdims=True))
+    assert np.abs(model.probabilities(texts, vectors) - expected).max() < 1e-5

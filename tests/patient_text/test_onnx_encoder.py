@@ -1,0 +1,54 @@
+"""The encoder on ONNX Runtime gives the numpy reference pass's embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from patient_text import onnx_encoder
+from patient_text.encoder import MiniLMEncoder, published_encoder
+
+pytestmark = pytest.mark.skipif(not onnx_encoder.available(), reason="onnxruntime is in requirements.lock")
+
+TEXTS = [
+    "hello",
+    "my throat is swelling",
+    "how common are infusion reactions with ocrevus",
+    "I have had a bad headache since yesterday. This morning my vision went blurry and my "
+    "left arm feels weak. Is it the tablets?",
+]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> MiniLMEncoder:
+    return published_encoder()
+
+
+def test_onnx_is_the_default_backend(encoder: MiniLMEncoder) -> None:
+    assert encoder.backend == "onnx"
+
+
+def test_onnx_and_numpy_give_the_same_embeddings(encoder: MiniLMEncoder) -> None:
+    onnx = encoder.encode(TEXTS)
+    encoder.backend = "numpy"
+    try:
+        reference = encoder.encode(TEXTS)
+    finally:
+        encoder.backend = "onnx"
+    assert onnx.shape == reference.shape == (len(TEXTS), 384)
+    assert np.abs(onnx - reference).max() < 1e-5
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_padded_batch_reads_each_text_as_alone(encoder: MiniLMEncoder) -> None:
+    together = encoder.encode(TEXTS)
+    alone = np.vstack([encoder.encode([t]) for t in TEXTS])
+    assert np.abs(together - alone).max() < 1e-5
+
+
+def test_new_weights_build_a_new_session(encoder: MiniLMEncoder) -> None:
+    before = encoder.encode(["should i skip my next dose"])
+    changed = MiniLMEncoder(dict(encoder.w), encoder.tokenizer, encoder.config, transposed=True)
+    changed.w["encoder.layer.0.output.dense.bias"] = changed.w["encoder.layer.0.output.dense.bias"] + 0.5
+    assert not np.allclose(changed.encode(["should i skip my next dose"]), before)
+    assert np.allclose(encoder.encode(["should i skip my next dose"]), before)
