@@ -1,4 +1,4 @@
-"""The all-MiniLM-L6-v2 forward pass (ONNX Runtime, numpy as reference) against known properties of the model."""
+"""The all-MiniLM-L6-v2 forward pass (ONNX Runtime; numpy as reference) against known properties."""
 
 from __future__ import annotations
 
