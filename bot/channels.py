@@ -20,6 +20,12 @@ The socket.io channel also fixes two bugs of Rasa 3.6's channel with python-sock
    ``AsyncServer.emit`` (``emit("bot_uttered", urgent=True, ...)``), a ``TypeError`` that
    drops the urgent marker and the rest of that turn. Here a custom payload arrives as
    ``{"custom": {...}}``, the same shape as on the REST channel.
+
+A consultant's reply from a ticket reaches the chat through the socket.io channel
+(:mod:`bot.consultant_push`): ``POST /webhooks/socketio/consultant_reply`` (with
+``CHAT_PUSH_SECRET``) keeps it in the conversation and sends it at once to the socket of this server that
+holds the conversation; a socket that asks for an existing conversation gets its
+consultant replies (``consultant_replies``) after ``session_confirm``.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import consultant_push as push
 from bot.chat_input import (
     ChatInputError,
     domain_reply,
@@ -157,6 +164,28 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         for message in messages:
             await output.send_response(room, message)
 
+    def _agent(self, sid: str) -> Any:
+        """The Rasa agent of the app that serves socket ``sid`` (None before a model is loaded)."""
+        assert self.sio is not None
+        request = self.sio.get_environ(sid, namespace=self.namespace).get("sanic.request")
+        return getattr(getattr(getattr(request, "app", None), "ctx", None), "agent", None)
+
+    async def _replay_consultant_replies(self, sid: str, conversation: str) -> None:
+        """Send a socket that resumed ``conversation`` the consultant replies kept in it (the
+        widget shows those it has not shown yet)."""
+        assert self.sio is not None
+        agent = self._agent(sid)
+        if agent is None:
+            return
+        try:
+            with watching(agent):
+                replies = await push.stored_replies(agent, conversation)
+        except Exception as exc:  # the chat goes on; the replies come at the next reconnect
+            log.error("reading consultant replies failed: %s", type(exc).__name__)
+            return
+        if replies:
+            await self.sio.emit(push.REPLAY_EVENT, {"replies": replies}, room=sid, namespace=self.namespace)
+
     def get_output_channel(self) -> SocketIOOutput | None:
         if self.sio is None:
             return None
@@ -202,6 +231,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             holders[conversation] = sid
             await sio.enter_room(sid, conversation, namespace=self.namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+            if token == asked:  # an existing conversation: what a consultant wrote meanwhile
+                await self._replay_consultant_replies(sid, conversation)
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
@@ -233,8 +264,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 return
             output = SocketIOOutput(sio, self.bot_message_evt)
             output.held = []
-            request = sio.get_environ(sid, namespace=self.namespace).get("sanic.request")
-            agent = getattr(getattr(getattr(request, "app", None), "ctx", None), "agent", None)
+            agent = self._agent(sid)
             apology = failure_reply(self.settings.consultant_contact)
             with watching(agent) as store_failures:
                 try:
@@ -252,6 +282,36 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 await self._reply(conversation, failure_reply(self.settings.consultant_contact))
             if output.forget_requested:
                 await self._reply(conversation, forget(agent, conversation))
+
+        @webhook.route("/consultant_reply", methods=["POST"])
+        async def consultant_reply(request: Request) -> HTTPResponse:
+            """A consultant's reply (bot.consultant_push): kept, and sent to a live socket."""
+            refused = push.refusal(self.settings.chat_push_secret, push.given_token(request.headers))
+            if refused is not None:
+                return response.json({"error": refused.message}, status=refused.status)
+            try:
+                reply = push.ConsultantReply.from_body(json.loads(request.body or b"null"))
+            except ValueError as exc:  # PushError, or not JSON
+                message = str(exc) if isinstance(exc, push.PushError) else "the body is not JSON"
+                return response.json({"error": message}, status=400)
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return response.json({"error": "no model is loaded"}, status=503)
+            with watching(agent) as store_failures:
+                known = await push.append_reply(agent, reply)
+            if store_failures:
+                return response.json({"error": "the conversation store failed"}, status=503)
+            if not known:
+                return response.json({"error": "no such conversation"}, status=404)
+            live = holders.get(reply.conversation) in sessions
+            if live:
+                await sio.emit(
+                    self.bot_message_evt,
+                    push.live_payload(reply),
+                    room=reply.conversation,
+                    namespace=self.namespace,
+                )
+            return response.json({"recorded": True, "live": live})
 
         return webhook
 

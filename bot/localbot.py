@@ -76,6 +76,7 @@ class LocalBot:
     workdir: Path
     database_url: str = ""
     api_token: str = ""
+    chat_push_secret: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -150,12 +151,14 @@ def start_bot(
         "ACTION_SERVER_URL": f"http://127.0.0.1:{bot.action_port}/webhook",
         "ACTION_SERVER_SECRET": secrets.token_hex(24),
         "SESSION_SECRET": secrets.token_hex(24),
+        "CHAT_PUSH_SECRET": secrets.token_hex(24),
         "RASA_API_TOKEN": bot.api_token,
         # the demo pages of the browser tests run on ports chosen at start
         "ALLOWED_ORIGINS": "http://127.0.0.1:*,http://localhost:*",
         **(extra_env or {}),
     }
     bot.api_token = env["RASA_API_TOKEN"]
+    bot.chat_push_secret = env["CHAT_PUSH_SECRET"]
     python = sys.executable
     commands = {
         "actions": [python, "-m", "bot", "actions", "--port", str(bot.action_port)],

@@ -403,6 +403,7 @@ class ProdStack:
             # shared by all servers of the stack: one per run unless set
             "ACTION_SERVER_SECRET": setting("ACTION_SERVER_SECRET", secrets.token_hex(24)),
             "SESSION_SECRET": setting("SESSION_SECRET", secrets.token_hex(24)),
+            "CHAT_PUSH_SECRET": setting("CHAT_PUSH_SECRET", secrets.token_hex(24)),
             # nginx is the hop in front of every server; add a TLS terminator's address here
             "TRUSTED_PROXIES": setting("TRUSTED_PROXIES", "127.0.0.1"),
             "ALLOWED_ORIGINS": setting("ALLOWED_ORIGINS", ",".join(dict.fromkeys(origins))),

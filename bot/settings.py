@@ -65,7 +65,11 @@ class Settings:
     action_port: int = 5055
     allowed_origins: tuple[str, ...] = ("http://localhost:8000", "http://127.0.0.1:8000")
     rasa_api_token: str | None = None
+    # where the web app reaches a Rasa server itself (a consultant's reply into the chat)
+    rasa_internal_url: str = "http://127.0.0.1:5005"
     action_server_secret: str | None = None
+    # shared by the web app and the Rasa servers: guards the consultant-reply push route
+    chat_push_secret: str | None = None
     session_secret: str | None = None
     tracker_database_url: str = DEFAULT_DATABASE_URL
     retention: str = "90d"
@@ -117,6 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         timeout_seconds=_float(env, "NOTIFY_TIMEOUT_SECONDS", 10.0),
     )
     inbox_base_url = _get(env, "INBOX_BASE_URL", "http://localhost:8000").rstrip("/")
+    rasa_port = _int(env, "RASA_PORT", 5005)
     settings = Settings(
         app_env=app_env,
         database_url=resolve_database_url(_get(env, "DATABASE_URL", DEFAULT_DATABASE_URL)),
@@ -125,12 +130,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         inbox_host=_get(env, "INBOX_HOST", _get(env, "BIND_HOST", "127.0.0.1")),
         inbox_port=_int(env, "INBOX_PORT", 8000),
         inbox_base_url=inbox_base_url,
-        rasa_port=_int(env, "RASA_PORT", 5005),
+        rasa_port=rasa_port,
+        rasa_internal_url=_get(env, "RASA_INTERNAL_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
         action_port=_int(env, "ACTION_PORT", 5055),
         allowed_origins=_origins(env, inbox_base_url),
         rasa_api_token=_optional(env, "RASA_API_TOKEN"),
         action_server_secret=_optional(env, "ACTION_SERVER_SECRET"),
         session_secret=_optional(env, "SESSION_SECRET"),
+        chat_push_secret=_optional(env, "CHAT_PUSH_SECRET"),
         tracker_database_url=resolve_database_url(_tracker_url(env)),
         retention=_get(env, "RETENTION_PERIOD", "90d"),
         max_message_chars=_size(env, "MAX_MESSAGE_CHARS", 2000),
@@ -185,6 +192,8 @@ def _check_consistency(settings: Settings) -> None:
         raise SettingsError("SMTP_USER is set but SMTP_PASSWORD is empty")
     if settings.webhook_url and not settings.webhook_url.startswith(("http://", "https://")):
         raise SettingsError("NOTIFY_WEBHOOK_URL must start with http:// or https://")
+    if not settings.rasa_internal_url.startswith(("http://", "https://")):
+        raise SettingsError("RASA_INTERNAL_URL must start with http:// or https://")
     if settings.session_hours <= 0:
         raise SettingsError("INBOX_SESSION_HOURS must be positive")
     if settings.outbox_retry_seconds <= 0:
@@ -222,6 +231,12 @@ def _check_production(settings: Settings) -> None:
             raise SettingsError(
                 f"{name} must be set to a random secret of 16+ characters when APP_ENV=production"
             )
+    if settings.chat_push_secret is not None and (
+        _is_placeholder(settings.chat_push_secret) or len(settings.chat_push_secret) < 16
+    ):
+        raise SettingsError(
+            "CHAT_PUSH_SECRET is too short or a placeholder; set a random secret of 16+ characters"
+        )
     if settings.rasa_api_token is not None and (
         _is_placeholder(settings.rasa_api_token) or len(settings.rasa_api_token) < 16
     ):

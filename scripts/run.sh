@@ -27,6 +27,7 @@ mkdir -p var/log
 # the secrets the servers share; .env may set them, else a fresh one per run
 export ACTION_SERVER_SECRET="${ACTION_SERVER_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}"
 export SESSION_SECRET="${SESSION_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}"
+export CHAT_PUSH_SECRET="${CHAT_PUSH_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}"
 # every server listens on BIND_HOST (127.0.0.1); Rasa's HTTP API is on only with RASA_API_TOKEN
 .venv/bin/python -m bot actions >var/log/actions.log 2>&1 &
 pids+=($!)

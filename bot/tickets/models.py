@@ -3,12 +3,12 @@
 Owns the tables ``consultants``, ``consultant_sessions``, ``tickets``, ``ticket_events``
 (the audit trail: every action, notes included), ``ticket_history`` (every change of
 status or assignee, with the status before and after), ``ticket_replies`` (the
-consultant's replies to the patient and how each was delivered) and ``ticket_contacts``
-(every attempt to reach the patient: a reply sent, a call made, no answer). The schema
-is created and changed only by the Alembic migrations in ``bot/tickets/migrations``
-(never by ``create_all``). The tables share the database with Rasa's tracker store (its
-table is ``events``), so every name here is distinct from Rasa's. Times are stored as
-UTC and read back timezone-aware.
+consultant's replies to the patient and how each was delivered, by email and in the
+chat) and ``ticket_contacts`` (every attempt to reach the patient: a reply sent, a call
+made, no answer). The schema is created and changed only by the Alembic migrations in
+``bot/tickets/migrations`` (never by ``create_all``). The tables share the database with
+Rasa's tracker store (its table is ``events``), so every name here is distinct from
+Rasa's. Times are stored as UTC and read back timezone-aware.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ CONTACT_KINDS = ("reply_email", "reply_failed", "reply_recorded", "call", "no_an
 LOGGED_CONTACT_KINDS = ("call", "no_answer", "email")
 # How a reply reached the patient by email.
 DELIVERIES = ("sent", "failed", "no_email", "not_configured")
+# How a reply reached the patient's chat (bot.tickets.chat_delivery): shown in the open chat,
+# kept for when they come back, no conversation, failed, not set up.
+CHAT_DELIVERIES = ("live", "waiting", "no_chat", "failed", "not_configured")
 
 # Named constraints, so migrations can refer to them on every database.
 metadata = MetaData(
@@ -202,12 +205,16 @@ class TicketTransition(Base):
 
 
 class TicketReply(Base):
-    """A consultant's reply to the patient, and how it was delivered by email."""
+    """A consultant's reply to the patient, and how it was delivered by email and in the chat
+    (``chat_status`` is NULL on replies older than the chat delivery)."""
 
     __tablename__ = "ticket_replies"
     __table_args__ = (
         CheckConstraint(
             "email_status IN ('sent', 'failed', 'no_email', 'not_configured')", name="email_status"
+        ),
+        CheckConstraint(
+            "chat_status IN ('live', 'waiting', 'no_chat', 'failed', 'not_configured')", name="chat_status"
         ),
     )
 
@@ -219,6 +226,8 @@ class TicketReply(Base):
     email_to = Column(String(254))
     email_status = Column(String(16), nullable=False)
     email_detail = Column(Text)
+    chat_status = Column(String(16))
+    chat_detail = Column(Text)
 
     ticket = relationship(Ticket, back_populates="replies")
 

@@ -58,7 +58,8 @@ class TicketTransitionRecord(_Row):
 
 @dataclass(frozen=True)
 class ReplyRecord(_Row):
-    """A consultant's reply to the patient and how it went out by email (a TicketReply row)."""
+    """A consultant's reply to the patient and how it went out by email and to the chat
+    (a TicketReply row; ``chat_status`` None: kept before replies reached the chat)."""
 
     id: int
     at: datetime
@@ -67,6 +68,8 @@ class ReplyRecord(_Row):
     email_to: str | None
     email_status: str
     email_detail: str | None
+    chat_status: str | None = None
+    chat_detail: str | None = None
 
 
 @dataclass(frozen=True)

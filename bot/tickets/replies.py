@@ -1,4 +1,4 @@
-"""A consultant's reply to the patient: checked, emailed, recorded.
+"""A consultant's reply to the patient: checked, emailed, recorded, put in the chat.
 
 Owns :class:`PatientMailer` (the email to the patient, over the SMTP server of the
 notifications: ``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_STARTTLS``, ``SMTP_USER``/``PASSWORD``,
@@ -7,7 +7,9 @@ the consultant may (the assignee or a lead, on an open claimed ticket), sends th
 when the patient left an address and email is configured, and records the reply with how
 it went (``sent``, ``failed``, ``no_email``, ``not_configured``) and a contact attempt.
 A failed email is not an error for the caller: the reply is kept, marked ``failed`` with
-the reason, so the consultant knows to call instead.
+the reason, so the consultant knows to call instead. Then, when the ticket has a chat
+conversation, the reply goes into it (:mod:`bot.tickets.chat_delivery`) and the reply
+keeps how that went (``live``, ``waiting``, ``no_chat``, ``failed``, ``not_configured``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from bot.settings import SmtpSettings
-from bot.tickets.records import TicketRecord
+from bot.tickets.chat_delivery import UNFINISHED, ChatDelivery, ChatPusher
+from bot.tickets.records import ReplyRecord, TicketRecord
 from bot.tickets.repository import TicketRepository, clean_text
 
 logger = logging.getLogger(__name__)
@@ -88,22 +91,53 @@ class PatientMailer:
 
 
 def send_reply(
-    tickets: TicketRepository, mailer: PatientMailer, reference: str, consultant: str, text: str
+    tickets: TicketRepository,
+    mailer: PatientMailer,
+    reference: str,
+    consultant: str,
+    text: str,
+    chat: ChatPusher | None = None,
 ) -> TicketRecord:
-    """Reply to the patient of ``reference`` as ``consultant``: check, email, record.
+    """Reply to the patient of ``reference`` as ``consultant``: check, email, record, and put
+    it in the patient's chat through ``chat`` (none: ``not_configured``).
 
     Raises before anything is sent: DraftError (empty or too long), NotAllowedError,
-    NotClaimedError, AlreadyResolvedError, ConsultantError, TicketNotFoundError.
+    NotClaimedError, AlreadyResolvedError, ConsultantError, TicketNotFoundError. The chat
+    delivery never raises.
     """
     clean = clean_text(text, "reply")
     assert clean is not None
     ticket = tickets.check_contact(reference, consultant)
     delivery = mailer.send(ticket, consultant, clean)
-    return tickets.record_reply(
+    known = chat.before_push(ticket.sender_id) if chat else ChatDelivery("not_configured")
+    first = known or UNFINISHED
+    recorded = tickets.record_reply(
         reference,
         consultant,
         clean,
         email_to=ticket.email,
         email_status=delivery.status,
         email_detail=delivery.detail,
+        chat_status=first.status,
+        chat_detail=first.detail,
     )
+    if known is not None or chat is None or not ticket.sender_id:
+        return recorded
+    reply = _newest_reply(recorded, consultant)
+    pushed = chat.push(
+        conversation=ticket.sender_id,
+        text=clean,
+        consultant=consultant,
+        reference=reference,
+        reply_id=reply.id,
+    )
+    try:
+        return tickets.record_chat_delivery(reference, reply.id, pushed.status, pushed.detail)
+    except Exception as exc:  # the reply is kept (as UNFINISHED); the patient may have it already
+        logger.warning("could not keep the chat delivery of ticket %s: %s", reference, type(exc).__name__)
+        return recorded
+
+
+def _newest_reply(ticket: TicketRecord, consultant: str) -> ReplyRecord:
+    """The reply ``consultant`` has just recorded on ``ticket``."""
+    return max((r for r in ticket.replies if r.author == consultant), key=lambda r: r.id)

@@ -41,6 +41,7 @@ from bot.tickets.errors import (
     TicketNotFoundError,
 )
 from bot.tickets.models import (
+    CHAT_DELIVERIES,
     DELIVERIES,
     LOGGED_CONTACT_KINDS,
     OPEN_STATUSES,
@@ -559,14 +560,18 @@ class TicketRepository:
         email_to: str | None,
         email_status: str,
         email_detail: str | None = None,
+        chat_status: str | None = None,
+        chat_detail: str | None = None,
     ) -> TicketRecord:
         """Keep a reply to the patient (already sent, or not) with its contact attempt and
         its audit event. Nothing is checked but the ticket: a reply that went out is
         recorded even if the ticket changed meanwhile (check first with
-        :meth:`check_contact`)."""
+        :meth:`check_contact`). How it reached the chat may follow
+        (:meth:`record_chat_delivery`)."""
         clean = clean_text(text, "reply")
         if email_status not in DELIVERIES:
             raise ValueError(f"email_status must be one of {', '.join(DELIVERIES)}, not {email_status!r}")
+        _check_chat_status(chat_status)
         kind = {"sent": "reply_email", "failed": "reply_failed"}.get(email_status, "reply_recorded")
         now = utcnow()
         with self._sessions.begin() as session:
@@ -579,6 +584,8 @@ class TicketRepository:
                 email_to=email_to,
                 email_status=email_status,
                 email_detail=email_detail,
+                chat_status=chat_status,
+                chat_detail=chat_detail,
             )
             session.add(reply)
             session.flush()
@@ -596,6 +603,22 @@ class TicketRepository:
             _touch(session, ticket_id, now)
             detail = f"{CONTACT_LABELS[kind]} ({note}): {clean}"
             _add_event(session, reference, now, consultant, "reply", detail)
+            return _load(session, reference)
+
+    def record_chat_delivery(
+        self, reference: str, reply_id: int, chat_status: str, chat_detail: str | None = None
+    ) -> TicketRecord:
+        """Keep how reply ``reply_id`` of ``reference`` reached the patient's chat."""
+        _check_chat_status(chat_status)
+        with self._sessions.begin() as session:
+            ticket_id = _ticket_id(session, reference)
+            updated = session.execute(
+                update(TicketReply)
+                .where(TicketReply.id == reply_id, TicketReply.ticket_id == ticket_id)
+                .values(chat_status=chat_status, chat_detail=chat_detail)
+            )
+            if updated.rowcount != 1:
+                raise ValueError(f"ticket {reference} has no reply {reply_id}")
             return _load(session, reference)
 
     def log_contact(
@@ -658,6 +681,11 @@ def clean_text(text: str | None, name: str, *, required: bool = True) -> str | N
     if len(clean) > MAX_QUESTION:
         raise IncompleteDraftError(name, f"is longer than {MAX_QUESTION} characters")
     return clean
+
+
+def _check_chat_status(chat_status: str | None) -> None:
+    if chat_status is not None and chat_status not in CHAT_DELIVERIES:
+        raise ValueError(f"chat_status must be one of {', '.join(CHAT_DELIVERIES)}, not {chat_status!r}")
 
 
 def _ticket_id(session: Session, reference: str) -> int:

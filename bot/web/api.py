@@ -22,7 +22,10 @@ Routes (all JSON; errors are ``{"error": {"code", "message"}}`` with 4xx/503):
     POST /api/tickets/<reference>/reply           {"text": "..."}: emailed to the patient
          when they left an address (SMTP settings of the notifications), kept on the
          ticket with how it went (``email_status``: sent, failed, no_email,
-         not_configured); 201 with the ticket
+         not_configured), and put in the patient's chat when the ticket has one
+         (``chat_status``: live, shown in the open chat; waiting, shown when the patient
+         comes back; no_chat; failed, with ``chat_detail``; not_configured); 201 with the
+         ticket and the ``reply``
     POST /api/tickets/<reference>/contact         {"kind": "call"|"no_answer"|"email",
                                                   "note": "..."}: 201 with the ticket
     POST /api/tickets/<reference>/claim           409 already_claimed / already_resolved
@@ -55,6 +58,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot.tickets import lifecycle
+from bot.tickets.chat_delivery import ChatPusher
 from bot.tickets.drafts import utcnow
 from bot.tickets.errors import (
     AlreadyClaimedError,
@@ -281,15 +285,18 @@ async def reopen(request: Request, reference: str) -> HTTPResponse:
 @blueprint.post("/tickets/<reference>/reply")
 @api_auth_required
 async def reply(request: Request, reference: str) -> HTTPResponse:
-    """Reply to the patient: emailed when they left an address, kept on the ticket."""
+    """Reply to the patient: emailed when they left an address, kept on the ticket, put in
+    their chat when the ticket has one."""
     username = await _username(request)
     text = _body(request).get("text")
     if not isinstance(text, str) or not text.strip():
         return api_error(400, "bad_reply", 'write the reply: {"text": "..."}')
     state = state_of(request)
-    mailer = PatientMailer(state.settings.smtp)
+    mailer, chat = PatientMailer(state.settings.smtp), ChatPusher.from_settings(state.settings)
     try:
-        ticket = await run_blocking(request, send_reply, state.tickets, mailer, reference, username, text)
+        ticket = await run_blocking(
+            request, send_reply, state.tickets, mailer, reference, username, text, chat
+        )
     except DraftError as exc:
         return api_error(400, "bad_reply", str(exc))
     except TicketError as exc:

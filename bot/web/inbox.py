@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, raw, redirect
 
 from bot.tickets import lifecycle
+from bot.tickets.chat_delivery import ChatPusher
 from bot.tickets.drafts import utcnow
 from bot.tickets.errors import (
     AlreadyClaimedError,
@@ -42,7 +43,7 @@ from bot.tickets.errors import (
     TicketStateError,
 )
 from bot.tickets.models import LOGGED_CONTACT_KINDS, OPEN_STATUSES, STATUSES
-from bot.tickets.records import InboxSummary, TicketPage, TicketRecord
+from bot.tickets.records import InboxSummary, ReplyRecord, TicketPage, TicketRecord
 from bot.tickets.references import is_reference, normalize_reference
 from bot.tickets.replies import PatientMailer, send_reply
 from bot.tickets.repository import CONTACT_LABELS, TicketRepository
@@ -75,6 +76,20 @@ MESSAGES = {
     "reply_failed": "Your reply is kept on the ticket, but the email could not be sent: call the patient.",
     "reply_no_email": "Your reply is kept on the ticket; the patient left no email address: call them.",
     "reply_not_configured": "Your reply is kept on the ticket; email is not set up on this server.",
+    "reply_sent_chat_live": (
+        "Your reply was emailed to the patient, shown in their open chat and kept on the ticket."
+    ),
+    "reply_sent_chat_waiting": (
+        "Your reply was emailed to the patient and kept on the ticket; "
+        "their chat shows it when they come back."
+    ),
+    "reply_chat_live": (
+        "Your reply was shown in the patient's open chat and kept on the ticket (not emailed)."
+    ),
+    "reply_chat_waiting": (
+        "Your reply is kept on the ticket and the patient's chat shows it when they come back "
+        "(not emailed): call them if it cannot wait."
+    ),
     "empty_reply": "The reply was empty; nothing was sent.",
     "long_reply": "The reply is too long; nothing was sent.",
     "contact_logged": "The contact attempt was logged.",
@@ -116,6 +131,13 @@ DELIVERY_LABELS = {
     "failed": "email failed",
     "no_email": "not emailed (no address)",
     "not_configured": "not emailed (email not set up)",
+}
+CHAT_LABELS = {
+    "live": "shown in the patient's open chat",
+    "waiting": "in the chat, shown when the patient comes back",
+    "no_chat": "not in the chat (no conversation)",
+    "failed": "not in the chat (delivery failed)",
+    "not_configured": "not in the chat (not set up: RASA_API_TOKEN)",
 }
 CSV_COLUMNS = (
     "reference",
@@ -331,6 +353,8 @@ async def ticket_page(request: Request, reference: str) -> HTTPResponse:
         contact_kinds=CONTACT_KIND_LABELS,
         contact_labels=CONTACT_LABELS,
         delivery_labels=DELIVERY_LABELS,
+        chat_labels=CHAT_LABELS,
+        chat_ready=ChatPusher.from_settings(state.settings).configured,
     )
 
 
@@ -411,20 +435,31 @@ async def reopen(request: Request, reference: str) -> HTTPResponse:
 @blueprint.post("/tickets/<reference>/reply")
 @login_required
 async def reply(request: Request, reference: str) -> HTTPResponse:
-    """Reply to the patient: emailed when they left an address, kept on the ticket."""
+    """Reply to the patient: emailed when they left an address, kept on the ticket, put in
+    their chat when the ticket has one."""
     state = state_of(request)
     username = await _username(request)
     text = request.form.get("text") or ""
-    mailer = PatientMailer(state.settings.smtp)
+    mailer, chat = PatientMailer(state.settings.smtp), ChatPusher.from_settings(state.settings)
     try:
-        ticket = await run_blocking(request, send_reply, state.tickets, mailer, reference, username, text)
+        ticket = await run_blocking(
+            request, send_reply, state.tickets, mailer, reference, username, text, chat
+        )
     except TicketNotFoundError:
         return _not_found(request, reference)
     except DraftError:
         return _back(reference, "long_reply" if text.strip() else "empty_reply")
     except TicketError as exc:
         return _back(reference, _message_code(exc))
-    return _back(reference, "reply_" + ticket.replies[-1].email_status, anchor="replies")
+    return _back(reference, _reply_message(ticket.replies[-1]), anchor="replies")
+
+
+def _reply_message(reply: ReplyRecord) -> str:
+    """The message code after a reply: how the email went, and the chat when it reached it."""
+    if reply.chat_status in ("live", "waiting"):
+        emailed = "sent_" if reply.email_status == "sent" else ""
+        return f"reply_{emailed}chat_{reply.chat_status}"
+    return "reply_" + reply.email_status
 
 
 @blueprint.post("/tickets/<reference>/contact")

@@ -4,7 +4,9 @@
 // and waits for `session_confirm`, which carries the session id the server issued (a new one
 // when the id asked for is unknown or was not issued by it); only then are messages sent
 // (`user_uttered {message, session_id, metadata}`); messages written before are queued. Bot messages arrive as
-// `bot_uttered`. Status changes: "connecting" -> "ready", or "offline" when the server cannot
+// `bot_uttered`; a consultant's reply from the ticket arrives as one of them (marked
+// `consultant`), or, for a conversation resumed after a reload, in `consultant_replies
+// {replies: [...]}` right after `session_confirm`. Status changes: "connecting" -> "ready", or "offline" when the server cannot
 // be reached (socket.io keeps retrying in the background; retry() tries again at once).
 
 import { io } from "socket.io-client";
@@ -12,7 +14,7 @@ import { io } from "socket.io-client";
 const CONNECT_TIMEOUT_MS = 8000;
 
 export class Connection {
-  constructor({ serverUrl, socketPath, onMessage, onStatus, onSession }) {
+  constructor({ serverUrl, socketPath, onMessage, onStatus, onSession, onConsultantReplies }) {
     const url = new URL(serverUrl);
     this.origin = url.origin;
     // a server URL with a path (behind a proxy) keeps it in front of the socket.io path
@@ -20,6 +22,7 @@ export class Connection {
     this.onMessage = onMessage;
     this.onStatus = onStatus;
     this.onSession = onSession;
+    this.onConsultantReplies = onConsultantReplies;
     this.socket = null;
     this.sessionId = null;
     this.status = "idle";
@@ -60,6 +63,10 @@ export class Connection {
     });
     socket.on("bot_uttered", (message) => {
       if (socket === this.socket && message && typeof message === "object") this.onMessage(message);
+    });
+    socket.on("consultant_replies", (data) => {
+      if (socket !== this.socket || !this.onConsultantReplies) return;
+      if (data && typeof data === "object" && Array.isArray(data.replies)) this.onConsultantReplies(data.replies);
     });
     socket.on("connect_error", () => {
       if (socket === this.socket) this.setStatus("offline");

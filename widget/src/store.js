@@ -1,6 +1,7 @@
 // The conversation as this browser tab knows it, kept in sessionStorage so that it survives a
 // reload and navigation within the site (same tab, same origin): the session id the server
-// issued, the messages shown, whether the chat is open. Closing the tab forgets it.
+// issued, the messages shown, whether the chat is open, and which consultant replies were
+// shown (the server sends them again when the patient comes back). Closing the tab forgets it.
 
 const VERSION = 1;
 const MAX_MESSAGES = 300;
@@ -14,7 +15,15 @@ export class Store {
 
   static fresh() {
     // the server issues (and signs) the session id on the first connect: null until then
-    return { sessionId: null, started: false, open: false, messages: [], turn: 0, nextId: 1 };
+    return {
+      sessionId: null,
+      started: false,
+      open: false,
+      messages: [],
+      turn: 0,
+      nextId: 1,
+      consultantReplies: [], // the reply ids of the consultant replies shown
+    };
   }
 
   load() {
@@ -24,6 +33,7 @@ export class Store {
       const state = JSON.parse(raw);
       if (!state || !Array.isArray(state.messages)) return null;
       if (state.sessionId !== null && typeof state.sessionId !== "string") return null;
+      if (state.consultantReplies !== undefined && !Array.isArray(state.consultantReplies)) return null;
       return { ...Store.fresh(), ...state };
     } catch {
       return null; // storage blocked or corrupt: start afresh
@@ -54,6 +64,15 @@ export class Store {
     if (message) Object.assign(message, changes);
     this.save();
     return message;
+  }
+
+  /** Remember that the consultant reply `replyId` is shown; false if it already was. */
+  rememberConsultantReply(replyId) {
+    const key = String(replyId);
+    if (this.state.consultantReplies.includes(key)) return false;
+    this.state.consultantReplies.push(key);
+    this.save();
+    return true;
   }
 
   newTurn() {

@@ -2,7 +2,8 @@
 // (role="log", a polite live region), a typing indicator (role="status"), the error notice
 // with its retry button (role="alert") and the message form. It only shows what the Widget
 // (widget.js) tells it; every text it shows goes in as text, except bot messages, which go
-// through renderMarkdown (sanitised).
+// through renderMarkdown (sanitised). A consultant's reply is plain text under the label
+// "Your consultant NAME", styled apart from the assistant's answers.
 
 import { renderMarkdown } from "./markdown.js";
 
@@ -276,6 +277,7 @@ export class View {
 
   renderMessage(message) {
     if (message.from === "notice") return this.renderNotice();
+    if (message.from === "consultant") return this.renderConsultantReply(message);
     const mine = message.from === "user";
     const item = el("li", {
       class: `pbw-msg ${mine ? "pbw-msg--user" : "pbw-msg--bot"}`,
@@ -325,6 +327,26 @@ export class View {
       item.append(group);
     }
     return item;
+  }
+
+  /** A consultant's reply from the ticket: the label, then the text as text (never HTML). */
+  renderConsultantReply(message) {
+    const label = message.name ? `Your consultant ${message.name}` : "Your consultant";
+    return el(
+      "li",
+      { class: "pbw-msg pbw-msg--consultant", "data-turn": String(message.turn), "data-reply-id": message.replyId },
+      el(
+        "div",
+        { class: "pbw-bubble" },
+        el(
+          "p",
+          { class: "pbw-consultant-label" },
+          el("strong", { text: label }),
+          message.reference ? el("span", { class: "pbw-consultant-ref", text: ` · request ${message.reference}` }) : null,
+        ),
+        el("p", { class: "pbw-text", text: message.text }),
+      ),
+    );
   }
 
   renderNotice() {

@@ -27,6 +27,7 @@ export class Widget {
       onMessage: (message) => this.receive(message),
       onStatus: (status) => this.statusChanged(status),
       onSession: (sessionId) => this.store.set({ sessionId }),
+      onConsultantReplies: (replies) => this.showConsultantReplies(replies),
     });
     this.incoming = [];
     this.batchTimer = null;
@@ -133,7 +134,14 @@ export class Widget {
     const batch = this.incoming.splice(0);
     const fresh = [];
     const state = this.store.state;
+    let botSpoke = false;
     for (const message of batch) {
+      if (message.consultant !== undefined) {
+        const reply = this.keepConsultantReply(message.consultant, message.text);
+        if (reply) fresh.push(reply);
+        continue;
+      }
+      botSpoke = true;
       const custom = message.custom && typeof message.custom === "object" ? message.custom : null;
       if (custom && custom.urgent === true) {
         this.markUrgent(custom.level, fresh);
@@ -146,11 +154,33 @@ export class Widget {
     }
     for (const message of fresh) this.view.addMessage(message, { scroll: false });
     if (!fresh.length) return;
+    if (!botSpoke) {
+      this.view.reveal(fresh[0].id); // a consultant wrote; the patient may still wait for the bot
+      return;
+    }
     this.stopWaiting();
     // a long answer is read from its start, below the question it answers; the first
     // greeting below the disclaimer and privacy note
     const question = state.messages.find((m) => m.from === "user" && m.turn === state.turn);
     this.view.reveal(state.turn === 0 ? state.messages[0].id : (question || fresh[0]).id);
+  }
+
+  /** The consultant replies the server kept for this conversation: those not shown yet. */
+  showConsultantReplies(replies) {
+    const fresh = [];
+    for (const reply of replies) {
+      const stored = this.keepConsultantReply(reply);
+      if (stored) fresh.push(stored);
+    }
+    for (const message of fresh) this.view.addMessage(message, { scroll: false });
+    if (fresh.length) this.view.reveal(fresh[0].id);
+  }
+
+  /** Store a consultant reply (the server's marker) once; null if shown before or malformed. */
+  keepConsultantReply(marker, fallbackText) {
+    const reply = toConsultantReply(marker, fallbackText);
+    if (!reply || !this.store.rememberConsultantReply(reply.replyId)) return null;
+    return this.store.add(reply);
   }
 
   /** The urgent marker follows the urgent text: style that message and the rest of its turn. */
@@ -196,6 +226,22 @@ export class Widget {
       if (this.waiting) this.view.setTyping(true);
     }
   }
+}
+
+/** A consultant reply marker ({reply_id, name, reference, text}) as a stored message, or null. */
+function toConsultantReply(marker, fallbackText) {
+  if (!marker || typeof marker !== "object") return null;
+  const replyId = marker.reply_id;
+  if (typeof replyId !== "number" && typeof replyId !== "string") return null;
+  const text = typeof marker.text === "string" ? marker.text : typeof fallbackText === "string" ? fallbackText : "";
+  if (!text) return null;
+  return {
+    from: "consultant",
+    replyId: String(replyId),
+    name: typeof marker.name === "string" ? marker.name : "",
+    reference: typeof marker.reference === "string" ? marker.reference : "",
+    text,
+  };
 }
 
 /** A bot_uttered payload as a stored message, or null if there is nothing to show. */
