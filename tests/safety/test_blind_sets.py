@@ -1,4 +1,4 @@
-"""The seven blind sets, after their first scores were taken (docs/safety.md): a regression guard
+"""The eight blind sets, after their first scores were taken (docs/safety.md): a regression guard
 on the whole safety reader, not a measure of it (the later versions were built after reading
 the earlier sets' misses)."""
 
@@ -21,8 +21,8 @@ def scores(red_flag_detector: RedFlagDetector) -> dict[str, dict[str, float]]:
     return {key: value for key, value in result.items() if isinstance(value, dict)}
 
 
-def test_there_are_seven_sets_of_150_or_more() -> None:
-    assert len(SETS) == 7 and all(len(read_set(path)) >= 150 for path in SETS)
+def test_there_are_eight_sets_of_150_or_more() -> None:
+    assert len(SETS) == 8 and all(len(read_set(path)) >= 150 for path in SETS)
 
 
 def test_every_plain_heart_attack_stroke_or_cant_breathe_is_urgent(scores) -> None:
