@@ -49,7 +49,8 @@ $(MINILM): $(INSTALLED)
 # trains only when config, domain, training data or the NLU code changed; never for knowledge/
 $(MODEL): $(INSTALLED) $(TRAIN_IN)
 	mkdir -p models
-	$(RASA) train --fixed-model-name current --out models
+	@start=$$(date +%s); $(RASA) train --fixed-model-name current --out models && \
+	  echo "Training took $$(( $$(date +%s) - start )) s (target: 480 s on 2 cores, docs/evaluation.md)"
 
 # the patient chat widget: npm packages from package-lock.json, bundled with esbuild
 $(NPM_STAMP): widget/package-lock.json

@@ -213,8 +213,10 @@ class MiniLMEncoder:
         transposed: bool = False,
         compact: bool = False,
     ):
-        # compact: the word-embedding table (a third of the weights, only ever indexed) stays in
-        # its stored float16; the rows a message uses become float32, the same numbers as before
+        # compact (a server's encoder, from a trained model): the word-embedding table (a third
+        # of the weights, only ever indexed) stays in its stored float16 (the rows a message uses
+        # become float32, the same numbers), and once the ONNX session holds the layers, their
+        # numpy copies are dropped
         self.w = {
             k: v if compact and k == WORD_EMBEDDINGS and v.dtype == np.float16 else v.astype(np.float32)
             for k, v in weights.items()
@@ -225,6 +227,7 @@ class MiniLMEncoder:
         # "onnx" (ONNX Runtime, when installed) or "numpy" (the reference pass; slower)
         self.backend = "onnx" if _onnx_available() else "numpy"
         self._onnx: tuple[tuple[int, ...], Any] | None = None
+        self._lean = compact
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
         self.hidden = int(config["hidden_size"])
@@ -342,12 +345,17 @@ class MiniLMEncoder:
     def _layers(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The layers on ONNX Runtime when it is installed (built once for these weights), else numpy."""
         if self.backend == "numpy":
+            if f"encoder.layer.{self.layers - 1}.output.dense.weight" not in self.w:
+                raise RuntimeError("this encoder keeps its layers in its ONNX session only (compact)")
             return self._layers_numpy(x, mask)
         key = tuple(id(v) for v in self.w.values())
         if self._onnx is None or self._onnx[0] != key:
             from patient_text.onnx_encoder import OnnxLayers
 
-            self._onnx = (key, OnnxLayers(self.w, self.layers, self.heads, self.hidden, self.eps))
+            session = OnnxLayers(self.w, self.layers, self.heads, self.hidden, self.eps)
+            if self._lean:  # the session has the layers now; keep the embedding tables only
+                self.w = {k: v for k, v in self.w.items() if k.endswith("_embeddings.weight")}
+            self._onnx = (tuple(id(v) for v in self.w.values()), session)
         return self._onnx[1](x, ((1.0 - mask) * -1e9)[:, None, None, :])
 
     def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:

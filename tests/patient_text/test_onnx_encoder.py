@@ -52,3 +52,14 @@ def test_new_weights_build_a_new_session(encoder: MiniLMEncoder) -> None:
     changed.w["encoder.layer.0.output.dense.bias"] = changed.w["encoder.layer.0.output.dense.bias"] + 0.5
     assert not np.allclose(changed.encode(["should i skip my next dose"]), before)
     assert np.allclose(encoder.encode(["should i skip my next dose"]), before)
+
+
+def test_a_servers_encoder_keeps_its_layers_in_the_session_only(encoder: MiniLMEncoder, tmp_path) -> None:
+    encoder.save(tmp_path)
+    served = MiniLMEncoder.load_saved(tmp_path)
+    assert np.abs(served.encode(TEXTS) - encoder.encode(TEXTS)).max() < 1e-5
+    assert not any(k.startswith("encoder.layer.") for k in served.w)
+    assert np.abs(served.encode(TEXTS[:1]) - encoder.encode(TEXTS[:1])).max() < 1e-5  # the same session
+    served.backend = "numpy"
+    with pytest.raises(RuntimeError, match="ONNX session only"):
+        served.encode(["hello"])
