@@ -2,13 +2,12 @@
 the bot (Rasa + actions), the web app in a subprocess on the bot's tickets database, a local
 SMTP server (aiosmtpd) and real socket.io clients. A patient in an open chat gets the reply
 at once (``live``); a patient who closed the chat gets it on coming back with the stored
-session id (``waiting``); the push route of the socket.io channel wants the Rasa API token
+session id (``waiting``); the push route of the socket.io channel wants CHAT_PUSH_SECRET
 and a known conversation."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import subprocess
@@ -24,7 +23,6 @@ from typing import Any
 
 import pytest
 import requests
-import socketio
 from argon2 import PasswordHasher
 
 from bot.localbot import ROOT, LocalBot, free_port
@@ -32,6 +30,7 @@ from bot.tickets import ConsultantDirectory, TicketDraft, TicketRepository
 from bot.tickets.db import get_engine
 from bot.tickets.migrate import ensure_schema
 from bot.tickets.references import new_reference
+from chat_socket import ChatSocket
 from testkit import Mailbox, local_smtp, post_json
 
 PASSWORD = "correct horse battery staple"
@@ -39,36 +38,13 @@ REFERENCE = re.compile(r"\b(MC-[A-Z0-9]{4,8})\b")
 PUSH_PATH = "/webhooks/socketio/consultant_reply"
 
 
-class Patient:
+class Patient(ChatSocket):
     """One socket.io client of the chat: what the bot says, and the consultant replies the
     server sends when the conversation is resumed."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.said: list[dict[str, Any]] = []
-        self.replayed: list[dict[str, Any]] = []
-        self.token: asyncio.Future[str] | None = None
-        self.sio.on("bot_uttered", self.said.append)
-        self.sio.on("consultant_replies", lambda data: self.replayed.extend(data["replies"]))
-        self.sio.on("session_confirm", self._confirmed)
-
-    async def _confirmed(self, token: str) -> None:
-        if self.token is not None and not self.token.done():
-            self.token.set_result(token)
-
-    async def start(self, session_id: str | None = None) -> str:
-        # long polling, as tests/e2e/test_socketio_sessions.py (the websocket client needs a
-        # newer aiohttp than Rasa pins)
-        await self.sio.connect(self.url, transports=["polling"])
-        self.token = asyncio.get_running_loop().create_future()
-        await self.sio.emit("session_request", {"session_id": session_id})
-        return await asyncio.wait_for(self.token, 10)
-
     async def say(self, text: str, token: str) -> str:
         """Send ``text``; the bot's texts once it has been quiet for a second."""
-        before = len(self.said)
-        await self.sio.emit("user_uttered", {"message": text, "session_id": token})
+        before = await self.send(text, token)
         await wait_for(lambda: len(self.said) > before, 60)
         count = -1
         while count != len(self.said):
@@ -78,13 +54,6 @@ class Patient:
 
     def consultant_messages(self) -> list[dict[str, Any]]:
         return [m for m in self.said if "consultant" in m]
-
-    async def stop(self) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.sio.disconnect(), 2)
-        http = getattr(self.sio.eio, "http", None)
-        if http is not None:
-            await http.close()
 
 
 def run(scenario: Coroutine[Any, Any, None]) -> None:

@@ -5,7 +5,6 @@ conversation of its own and hears nothing of the first, and origins are checked.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,37 +12,16 @@ import pytest
 import socketio
 
 from bot.localbot import LocalBot
+from chat_socket import ChatSocket
 
 QUESTION = "how is ocrevus given?"
 
 
-class Client:
+class Client(ChatSocket):
     """One socket.io client of the chat, collecting what the bot says to it."""
 
-    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
-        self.url = url
-        self.headers = headers or {}
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.said: list[dict[str, Any]] = []
-        self.session: asyncio.Future[str] | None = None
-        self.sio.on("bot_uttered", self.said.append)
-        self.sio.on("session_confirm", self._confirmed)
-
-    async def _confirmed(self, token: str) -> None:
-        if self.session is not None and not self.session.done():
-            self.session.set_result(token)
-
-    async def start(self, session_id: str | None = None) -> str:
-        # long polling: python-engineio's websocket client needs a newer aiohttp than Rasa pins;
-        # the browser tests (tests/widget) cover the websocket transport
-        await self.sio.connect(self.url, headers=self.headers, transports=["polling"])
-        self.session = asyncio.get_running_loop().create_future()
-        await self.sio.emit("session_request", {"session_id": session_id})
-        return await asyncio.wait_for(self.session, 10)
-
     async def say(self, text: str, session_id: str, wait: float = 30) -> list[dict[str, Any]]:
-        before = len(self.said)
-        await self.sio.emit("user_uttered", {"message": text, "session_id": session_id})
+        before = await self.send(text, session_id)
         for _ in range(int(wait * 10)):
             await asyncio.sleep(0.1)
             if len(self.said) > before and any(
@@ -52,14 +30,6 @@ class Client:
                 break
         await asyncio.sleep(0.5)
         return self.said[before:]
-
-    async def stop(self) -> None:
-        # a long-polling client would wait for its open poll (up to the ping interval) to end
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.sio.disconnect(), 2)
-        http = getattr(self.sio.eio, "http", None)
-        if http is not None:
-            await http.close()
 
 
 def _run(scenario: Callable[[], Awaitable[None]]) -> None:
