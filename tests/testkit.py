@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import threading
 import urllib.error
@@ -264,3 +265,29 @@ def local_smtp() -> Iterator[tuple[int, Mailbox]]:
         yield port, mailbox
     finally:
         controller.stop()
+
+
+#: the password the tests give every consultant they create (tests/bot/conftest.py)
+CONSULTANT_PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of an inbox form page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def inbox_login(base: str, name: str = "alice", password: str = CONSULTANT_PASSWORD) -> Any:
+    """A requests session logged in to the inbox at ``base`` as ``name``."""
+    import requests
+
+    browser = requests.Session()
+    page = browser.get(f"{base}/inbox/login")
+    response = browser.post(
+        f"{base}/inbox/login",
+        data={"csrf_token": csrf_token(page.text), "username": name, "password": password, "next": "/inbox"},
+        allow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return browser

@@ -14,6 +14,7 @@ import requests
 
 from bot.tickets import FilingService, TicketDraft, TicketRepository, is_test_sender
 from bot.tickets.drafts import utcnow
+from testkit import inbox_login
 
 PASSWORD = "correct horse battery staple"
 
@@ -39,24 +40,6 @@ def _token(base: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {body['token']}"}
 
 
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def _login(base: str) -> requests.Session:
-    browser = requests.Session()
-    page = browser.get(f"{base}/inbox/login")
-    response = browser.post(
-        f"{base}/inbox/login",
-        data={"csrf_token": _csrf(page.text), "username": "alice", "password": PASSWORD, "next": "/inbox"},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return browser
-
-
 def _rows(page: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/inbox/tickets/(MC-[A-Z0-9]{5})">', page)
 
@@ -75,7 +58,7 @@ def test_the_summary_counts_what_arrived_since_the_page_was_shown(database_url, 
     summary = first.json()
     assert (summary["open"], summary["open_urgent"], summary["new_since"]) == (2, 1, 0)
     assert summary["newest_reference"] == "MC-SCCCC"
-    page = _login(base).get(f"{base}/inbox").text
+    page = inbox_login(base).get(f"{base}/inbox").text
     assert f'data-since="{summary["latest_id"]}"' in page  # what the page's poller starts from
 
     since = summary["latest_id"]
@@ -119,7 +102,7 @@ def test_test_run_tickets_stay_out_of_the_real_inbox(database_url, add_consultan
     )
     base = web_server(database_url).base_url
     alice = _token(base)
-    browser = _login(base)
+    browser = inbox_login(base)
 
     inbox = browser.get(f"{base}/inbox").text
     assert _rows(inbox) == [real]
@@ -162,7 +145,7 @@ def test_csv_export_of_the_filtered_list(database_url, add_consultant, web_serve
     TicketRepository.for_url(database_url).resolve(done, "alice")
     _file(database_url, "MC-XEEEE", sender_id="t-e2e-1")
     base = web_server(database_url).base_url
-    browser = _login(base)
+    browser = inbox_login(base)
 
     inbox = browser.get(f"{base}/inbox", params={"q": "rash"}).text
     assert 'href="/inbox/export.csv?q=rash"' in inbox

@@ -7,7 +7,6 @@ the tickets of old test runs."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,7 @@ from alembic import command
 from bot.tickets import ConsultantDirectory, TicketDraft, TicketRepository
 from bot.tickets.db import get_engine
 from bot.tickets.migrate import alembic_config, forget_schema_checks, migration_connection
-from testkit import Mailbox, free_port, local_smtp
+from testkit import Mailbox, csrf_token, free_port, inbox_login, local_smtp
 
 PASSWORD = "correct horse battery staple"
 
@@ -200,35 +199,17 @@ def test_contact_attempts_are_logged_and_shown(team, web_server):
 # --- the ticket page ------------------------------------------------------------------
 
 
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def _login(base: str, name: str) -> requests.Session:
-    browser = requests.Session()
-    page = browser.get(f"{base}/inbox/login")
-    response = browser.post(
-        f"{base}/inbox/login",
-        data={"csrf_token": _csrf(page.text), "username": name, "password": PASSWORD, "next": "/inbox"},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return browser
-
-
 def test_the_reply_and_contact_forms(sqlite_url, add_consultant, smtp, web_server):
     port, mailbox = smtp
     add_consultant(sqlite_url, "alice")
     add_consultant(sqlite_url, "bob")
     reference = _file(sqlite_url, "MC-RKKKK")
     base = web_server(sqlite_url, **_smtp_env(port)).base_url
-    alice = _login(base, "alice")
+    alice = inbox_login(base, "alice")
 
     page = alice.get(f"{base}/inbox/tickets/{reference}").text
     assert "Claim the ticket to reply to the patient" in page and 'id="reply-text"' not in page
-    alice.post(f"{base}/inbox/tickets/{reference}/claim", data={"csrf_token": _csrf(page)})
+    alice.post(f"{base}/inbox/tickets/{reference}/claim", data={"csrf_token": csrf_token(page)})
     page = alice.get(f"{base}/inbox/tickets/{reference}").text
     assert "It is emailed to ada@example.org" in page
 
@@ -236,7 +217,7 @@ def test_the_reply_and_contact_forms(sqlite_url, add_consultant, smtp, web_serve
     assert forged.status_code == 403 and mailbox.messages == []
     sent = alice.post(
         f"{base}/inbox/tickets/{reference}/reply",
-        data={"csrf_token": _csrf(page), "text": "Please see your GP <script>x()</script>"},
+        data={"csrf_token": csrf_token(page), "text": "Please see your GP <script>x()</script>"},
     )
     assert sent.url.endswith("message=reply_sent#replies") or "message=reply_sent" in sent.url
     assert "Your reply was emailed to the patient" in sent.text
@@ -246,21 +227,21 @@ def test_the_reply_and_contact_forms(sqlite_url, add_consultant, smtp, web_serve
     assert len(mailbox.messages) == 1
 
     empty = alice.post(
-        f"{base}/inbox/tickets/{reference}/reply", data={"csrf_token": _csrf(page), "text": " "}
+        f"{base}/inbox/tickets/{reference}/reply", data={"csrf_token": csrf_token(page), "text": " "}
     )
     assert "The reply was empty" in empty.text and len(mailbox.messages) == 1
     logged = alice.post(
         f"{base}/inbox/tickets/{reference}/contact",
-        data={"csrf_token": _csrf(page), "kind": "no_answer", "note": "voicemail"},
+        data={"csrf_token": csrf_token(page), "kind": "no_answer", "note": "voicemail"},
     )
     assert "The contact attempt was logged." in logged.text
     assert "called, no answer" in logged.text and "voicemail" in logged.text
 
-    bob = _login(base, "bob")
+    bob = inbox_login(base, "bob")
     bob_page = bob.get(f"{base}/inbox/tickets/{reference}").text
     assert "Only alice, who holds this ticket, or a lead can reply" in bob_page
     refused = bob.post(
-        f"{base}/inbox/tickets/{reference}/reply", data={"csrf_token": _csrf(bob_page), "text": "hi"}
+        f"{base}/inbox/tickets/{reference}/reply", data={"csrf_token": csrf_token(bob_page), "text": "hi"}
     )
     assert "Only the consultant who holds this ticket, or a lead, can do that." in refused.text
     assert len(mailbox.messages) == 1

@@ -19,6 +19,7 @@ from bot.settings import SettingsError, load_settings
 from bot.tickets import TicketDraft, TicketRepository, TranscriptEntry, transcript_from_events
 from bot.tickets.drafts import utcnow
 from bot.web.triage import render_markdown
+from testkit import inbox_login
 
 PASSWORD = "correct horse battery staple"
 
@@ -118,24 +119,6 @@ def test_overdue_setting():
 # --- over HTTP ------------------------------------------------------------------------
 
 
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def _login(base: str, name: str = "alice") -> requests.Session:
-    browser = requests.Session()
-    page = browser.get(f"{base}/inbox/login")
-    response = browser.post(
-        f"{base}/inbox/login",
-        data={"csrf_token": _csrf(page.text), "username": name, "password": PASSWORD, "next": "/inbox"},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return browser
-
-
 def _file(repo: TicketRepository, reference: str, *, hours_ago: float, **changes: Any) -> str:
     values: dict[str, Any] = {
         "patient_name": "Ada Patient",
@@ -163,7 +146,7 @@ def test_the_ticket_page_shows_the_red_flag_titles_and_safe_markdown(
     repo = TicketRepository.for_url(database_url)
     reference = _file(repo, "MC-RFHAG", hours_ago=1, urgent=True, transcript=transcript_from_events(EVENTS))
     base = web_server(database_url).base_url
-    page = _login(base).get(f"{base}/inbox/tickets/{reference}").text
+    page = inbox_login(base).get(f"{base}/inbox/tickets/{reference}").text
 
     banner = re.search(r'<div class="notice error red-flag" id="red-flag">(.*?)</div>', page, re.S)
     assert banner, page
@@ -199,7 +182,7 @@ def test_an_old_urgent_ticket_without_marks_still_says_so(sqlite_url, add_consul
         transcript=(TranscriptEntry("patient", "/affirm", now), TranscriptEntry("bot", "URGENT: call", now)),
     )
     base = web_server(sqlite_url).base_url
-    page = _login(base).get(f"{base}/inbox/tickets/{reference}").text
+    page = inbox_login(base).get(f"{base}/inbox/tickets/{reference}").text
     assert "A red flag came up in this conversation" in page
     assert "look for the urgent reply below" in page
     assert "Pressed the button</span> Yes" in page
@@ -222,7 +205,7 @@ def test_overdue_marker_and_order(setting, sqlite_url, add_consultant, web_serve
     repo.transition(old_resolved_urgent, "alice", "resolve")
     env = {"TICKET_OVERDUE_AFTER": setting} if setting else {}
     base = web_server(sqlite_url, **env).base_url
-    browser = _login(base)
+    browser = inbox_login(base)
 
     page = browser.get(f"{base}/inbox", params={"status": "all"}).text
     # open urgent first, then open by age (oldest first); resolved (even urgent) last

@@ -28,6 +28,7 @@ from bot.tickets.migrate import (
     migration_connection,
     upgrade,
 )
+from testkit import csrf_token, inbox_login
 
 PASSWORD = "correct horse battery staple"
 SCRIPT = "<script>window.__x=1</script>"
@@ -265,8 +266,8 @@ def test_anyone_may_reopen(desk):
 def test_cookie_sessions_need_the_csrf_header_for_the_new_actions(desk):
     base, url = desk
     reference = _file(url)
-    browser = _login(base, "alice")
-    token = _csrf(browser.get(f"{base}/inbox").text)
+    browser = inbox_login(base, "alice")
+    token = csrf_token(browser.get(f"{base}/inbox").text)
     assert browser.post(f"{base}/api/tickets/{reference}/claim", headers={"X-CSRF-Token": token}).ok
     assert browser.post(f"{base}/api/tickets/{reference}/unclaim").status_code == 403
     unclaimed = browser.post(f"{base}/api/tickets/{reference}/unclaim", headers={"X-CSRF-Token": token})
@@ -274,24 +275,6 @@ def test_cookie_sessions_need_the_csrf_header_for_the_new_actions(desk):
 
 
 # --- the inbox pages ---------------------------------------------------------------
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html
-    return match.group(1)
-
-
-def _login(base: str, name: str) -> requests.Session:
-    browser = requests.Session()
-    page = browser.get(f"{base}/inbox/login")
-    response = browser.post(
-        f"{base}/inbox/login",
-        data={"csrf_token": _csrf(page.text), "username": name, "password": PASSWORD, "next": "/inbox"},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return browser
 
 
 def _buttons(html: str) -> set[str]:
@@ -309,13 +292,13 @@ def inbox(sqlite_url, add_consultant, web_server) -> tuple[str, str]:
 def test_the_ticket_page_shows_only_the_allowed_actions(inbox):
     base, url = inbox
     reference = _file(url)
-    alice, bob, carol = _login(base, "alice"), _login(base, "bob"), _login(base, "carol")
+    alice, bob, carol = inbox_login(base, "alice"), inbox_login(base, "bob"), inbox_login(base, "carol")
     page = f"{base}/inbox/tickets/{reference}"
 
     assert _buttons(alice.get(page).text) == {"claim", "resolve", "add-note"}
     assert "Claim and resolve" in alice.get(page).text
     assert _buttons(carol.get(page).text) == {"claim", "resolve", "reassign", "add-note"}  # lead: assign
-    claimed = alice.post(f"{page}/claim", data={"csrf_token": _csrf(alice.get(page).text)})
+    claimed = alice.post(f"{page}/claim", data={"csrf_token": csrf_token(alice.get(page).text)})
     assert "You claimed this ticket" in claimed.text
     assert _buttons(claimed.text) == {"waiting", "unclaim", "reassign", "resolve", "add-note"}
     options = re.findall(r'<option value="([^"]+)">', claimed.text.split('id="reassign-to"')[1])
@@ -324,7 +307,7 @@ def test_the_ticket_page_shows_only_the_allowed_actions(inbox):
     bobs = bob.get(page).text
     assert _buttons(bobs) == {"add-note"}
     assert "Held by alice" in bobs
-    forced = bob.post(f"{page}/resolve", data={"csrf_token": _csrf(bobs), "note": "done"})
+    forced = bob.post(f"{page}/resolve", data={"csrf_token": csrf_token(bobs), "note": "done"})
     assert "Only the consultant who holds this ticket, or a lead, can do that." in forced.text
     assert TicketRepository.for_url(url).get(reference).status == "claimed"
     assert _buttons(carol.get(page).text) == {"waiting", "unclaim", "reassign", "resolve", "add-note"}
@@ -333,9 +316,9 @@ def test_the_ticket_page_shows_only_the_allowed_actions(inbox):
 def test_the_inbox_forms_walk_the_lifecycle(inbox):
     base, url = inbox
     reference = _file(url)
-    alice, bob = _login(base, "alice"), _login(base, "bob")
+    alice, bob = inbox_login(base, "alice"), inbox_login(base, "bob")
     page = f"{base}/inbox/tickets/{reference}"
-    token = _csrf(alice.get(page).text)
+    token = csrf_token(alice.get(page).text)
 
     alice.post(f"{page}/claim", data={"csrf_token": token})
     waiting = alice.post(f"{page}/waiting", data={"csrf_token": token})
@@ -347,7 +330,7 @@ def test_the_inbox_forms_walk_the_lifecycle(inbox):
     reassigned = alice.post(f"{page}/reassign", data={"csrf_token": token, "to": "bob"})
     assert "The ticket was reassigned." in reassigned.text
     assert '<dd id="assigned-to">bob</dd>' in reassigned.text
-    bob_token = _csrf(bob.get(page).text)
+    bob_token = csrf_token(bob.get(page).text)
     unclaimed = bob.post(f"{page}/unclaim", data={"csrf_token": bob_token})
     assert "The ticket is back in the queue." in unclaimed.text
     resolved = bob.post(f"{page}/resolve", data={"csrf_token": bob_token, "note": "rang back"})

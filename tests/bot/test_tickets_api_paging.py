@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from bot.tickets import InvalidCursorError, TicketDraft, TicketRepository, TranscriptEntry
+from testkit import inbox_login
 
 PASSWORD = "correct horse battery staple"
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
@@ -241,24 +242,6 @@ def test_without_paging_arguments_the_old_answer_stays(filed, web_server):
 # --- the inbox list ---------------------------------------------------------------------
 
 
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def _login(base: str) -> requests.Session:
-    browser = requests.Session()
-    page = browser.get(f"{base}/inbox/login")
-    response = browser.post(
-        f"{base}/inbox/login",
-        data={"csrf_token": _csrf(page.text), "username": "alice", "password": PASSWORD, "next": "/inbox"},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return browser
-
-
 def _rows(page: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/inbox/tickets/(MC-[A-Z0-9]{5})">', page)
 
@@ -271,7 +254,7 @@ def test_the_inbox_list_searches_and_pages(sqlite_url, add_consultant, web_serve
     repo.transition(references[0], "alice", "resolve")
     urgent = _file(repo, 60, hours=60, urgent=True, patient_name="Urgent Una")
     base = web_server(sqlite_url).base_url
-    browser = _login(base)
+    browser = inbox_login(base)
 
     first = browser.get(f"{base}/inbox").text
     assert _rows(first) == [urgent, *references[1:50]]  # open only: urgent first, then oldest

@@ -11,6 +11,7 @@ import requests
 
 from bot.tickets import FilingService, TicketDraft, TicketRepository, TranscriptEntry
 from bot.tickets.drafts import utcnow
+from testkit import csrf_token, inbox_login
 
 PASSWORD = "correct horse battery staple"
 SCRIPT = "<script>window.__x=1</script>"
@@ -34,24 +35,6 @@ def _file(settings, **changes) -> str:
         ),
     } | changes
     return FilingService(settings, notifiers=()).file(TicketDraft(**values)).reference
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, html
-    return match.group(1)
-
-
-def _login(base: str, name: str = "alice", password: str = PASSWORD) -> requests.Session:
-    browser = requests.Session()
-    page = browser.get(f"{base}/inbox/login")
-    response = browser.post(
-        f"{base}/inbox/login",
-        data={"csrf_token": _csrf(page.text), "username": name, "password": password, "next": "/inbox"},
-        allow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return browser
 
 
 @pytest.fixture
@@ -84,7 +67,7 @@ def test_login_cookie_and_logout(inbox):
     browser = requests.Session()
     page = browser.get(f"{base}/inbox/login")
     assert 'name="csrf_token"' in page.text
-    token = _csrf(page.text)
+    token = csrf_token(page.text)
 
     forged = requests.post(
         f"{base}/inbox/login", data={"csrf_token": token, "username": "alice", "password": PASSWORD}
@@ -99,7 +82,7 @@ def test_login_cookie_and_logout(inbox):
 
     good = browser.post(
         f"{base}/inbox/login",
-        data={"csrf_token": _csrf(wrong.text), "username": "alice", "password": PASSWORD},
+        data={"csrf_token": csrf_token(wrong.text), "username": "alice", "password": PASSWORD},
         allow_redirects=False,
     )
     assert good.status_code == 303
@@ -109,7 +92,7 @@ def test_login_cookie_and_logout(inbox):
 
     inbox_page = browser.get(f"{base}/inbox")
     assert inbox_page.status_code == 200 and "Signed in as" in inbox_page.text
-    logout = browser.post(f"{base}/inbox/logout", data={"csrf_token": _csrf(inbox_page.text)})
+    logout = browser.post(f"{base}/inbox/logout", data={"csrf_token": csrf_token(inbox_page.text)})
     assert "Consultant login" in logout.text
     assert browser.get(f"{base}/inbox", allow_redirects=False).status_code == 302
 
@@ -119,7 +102,7 @@ def test_list_filters_and_order(inbox):
     normal = _file(settings, drug="natalizumab")
     time.sleep(0.01)
     urgent = _file(settings, urgent=True)
-    browser = _login(base)
+    browser = inbox_login(base)
     page = browser.get(f"{base}/inbox").text
     assert page.index(urgent) < page.index(normal)
     assert "Urgent" in page
@@ -136,7 +119,7 @@ def test_list_filters_and_order(inbox):
 def test_ticket_page_claim_note_resolve(inbox):
     base, settings = inbox
     reference = _file(settings)
-    browser = _login(base)
+    browser = inbox_login(base)
     page = browser.get(f"{base}/inbox/tickets/{reference}")
     assert page.status_code == 200
     html = page.text
@@ -153,7 +136,7 @@ def test_ticket_page_claim_note_resolve(inbox):
     assert forged.status_code == 403
     assert TicketRepository.for_url(settings.database_url).get(reference).status == "new"
 
-    token = _csrf(html)
+    token = csrf_token(html)
     claimed = browser.post(f"{base}/inbox/tickets/{reference}/claim", data={"csrf_token": token})
     assert "You claimed this ticket" in claimed.text
     noted = browser.post(
@@ -173,9 +156,9 @@ def test_ticket_page_claim_note_resolve(inbox):
 def test_the_second_claimer_is_told(inbox):
     base, settings = inbox
     reference = _file(settings)
-    alice, bob = _login(base, "alice"), _login(base, "bob")
-    alice_token = _csrf(alice.get(f"{base}/inbox/tickets/{reference}").text)
-    bob_token = _csrf(bob.get(f"{base}/inbox/tickets/{reference}").text)
+    alice, bob = inbox_login(base, "alice"), inbox_login(base, "bob")
+    alice_token = csrf_token(alice.get(f"{base}/inbox/tickets/{reference}").text)
+    bob_token = csrf_token(bob.get(f"{base}/inbox/tickets/{reference}").text)
     alice.post(f"{base}/inbox/tickets/{reference}/claim", data={"csrf_token": alice_token})
     late = bob.post(f"{base}/inbox/tickets/{reference}/claim", data={"csrf_token": bob_token})
     assert "Another consultant claimed this ticket first" in late.text
@@ -186,7 +169,7 @@ def test_the_second_claimer_is_told(inbox):
 
 def test_unknown_ticket_and_page(inbox):
     base, _ = inbox
-    browser = _login(base)
+    browser = inbox_login(base)
     assert browser.get(f"{base}/inbox/tickets/MC-ZZZZZ").status_code == 404
     assert browser.get(f"{base}/inbox/tickets/<script>").status_code == 404
     assert browser.get(f"{base}/nowhere").status_code == 404
@@ -194,7 +177,7 @@ def test_unknown_ticket_and_page(inbox):
 
 def test_security_headers(inbox):
     base, _ = inbox
-    browser = _login(base)
+    browser = inbox_login(base)
     headers = browser.get(f"{base}/inbox").headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Frame-Options"] == "DENY"
@@ -250,8 +233,8 @@ def test_json_api(inbox):
 def test_json_api_with_the_browser_session_needs_the_csrf_header(inbox):
     base, settings = inbox
     reference = _file(settings)
-    browser = _login(base)
-    token = _csrf(browser.get(f"{base}/inbox").text)
+    browser = inbox_login(base)
+    token = csrf_token(browser.get(f"{base}/inbox").text)
     assert browser.get(f"{base}/api/tickets").status_code == 200
     refused = browser.post(f"{base}/api/tickets/{reference}/claim")
     assert refused.status_code == 403
