@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compose import Footnotes, answer_text, send_answer
+from actions.compose import Footnotes, answer_budget, answer_text, first_point_words, send_answer
 from actions.drug_context import (
     DrugContext,
     entity_values,
@@ -93,35 +93,39 @@ class AnswerAction(Action, abc.ABC):
         answered = selection.answered_topic or self.topic
         own_intro = self.intro_template if answered == self.topic else None
         intro = phrase(own_intro or f"intro_{answered}", drug_name=drug_name)
-        decision = decision_requested(str(message.get("text") or ""), entity_values(message, "triage"))
+        question = str(message.get("text") or "")
+        decision = decision_requested(question, entity_values(message, "triage"))
         # "can I still have it while pregnant?" is first a question of fact: the facts, then
         # the physician; elsewhere ("should I skip my dose?") the physician comes first
         facts_first = self.topic in FACTS_FIRST_TOPICS
         if decision and not facts_first:
-            intro = phrase("personal_decision", drug_name=drug_name) + "\n" + intro
+            lead = phrase("personal_decision", drug_name=drug_name) + " " + phrase("personal_decision_lead")
+            intro = lead + "\n" + intro
         uncovered = _not_covered_lines(kb, mono, message, self.topic)
         if uncovered:
             intro = "\n".join([intro, *uncovered])
-        notes = Footnotes()
-        text = answer_text(mono, selection, intro, notes)
-        if decision and self.topic != "eligibility":
-            text += _situation_text(mono, str(message.get("text") or ""), terms, selection, notes)
-        if self.topic == "interactions":
-            others = [n for n in entity_values(message, "drug") if kb.find_drug(n) is None]
-            unmatched = [
-                n
-                for n in others
-                if not any(
-                    n.lower() in i.title.lower() or any(t.lower() == n.lower() for t in i.terms)
-                    for i in selection.items
-                )
-            ]
-            for other in unmatched:
-                text += "\n" + phrase("interaction_not_named", drug_name=drug_name, other=other)
+        closing = (
+            _interactions_not_named(kb, mono, message, selection) if self.topic == "interactions" else []
+        )
         if decision and facts_first:
-            text += "\n" + phrase("personal_decision", drug_name=drug_name)
+            closing.append(phrase("personal_decision", drug_name=drug_name))
         offer = bool(self.offer_consultant or decision or uncovered)
-        send_answer(dispatcher, tracker, text, notes, offer=offer)
+        notes, budget = Footnotes(), answer_budget(tracker, closing, offer=offer)
+        # the situation's eligibility facts, unless the topic is the situation (pregnancy) or eligibility
+        wants_situation = decision and not facts_first and self.topic != "eligibility"
+        situation = _situation(mono, question, terms, selection) if wants_situation else None
+        # the situation's first fact keeps its room: it is what the question is about
+        held = first_point_words(mono, situation, phrase("decision_situation")) if situation else 0
+        budget.remaining -= held
+        named = [question, *terms, *side_effect_mentions(message)]
+        text = answer_text(mono, selection, intro, notes, budget=budget, named=named)
+        if situation is not None:
+            budget.remaining += held
+            text += "\n" + answer_text(
+                mono, situation, phrase("decision_situation"), notes, budget=budget, named=named
+            )
+        text = "\n".join([text, *closing])
+        send_answer(dispatcher, tracker, text, notes, offer=offer, left_out=budget.left_out)
         return events
 
     def _ask_which_drug(
@@ -286,15 +290,28 @@ def _not_covered_lines(kb: KnowledgeBase, mono: Monograph, message: dict[str, An
     return lines
 
 
-def _situation_text(mono: Monograph, text: str, terms: list[str], shown: Selection, notes: Footnotes) -> str:
+def _interactions_not_named(
+    kb: KnowledgeBase, mono: Monograph, message: dict[str, Any], sel: Selection
+) -> list[str]:
+    """'The label does not mention X by name' for each other medicine of the question that no
+    matched interaction sub-topic names."""
+    others = [n for n in entity_values(message, "drug") if kb.find_drug(n) is None]
+    unmatched = [
+        n
+        for n in others
+        if not any(
+            n.lower() in i.title.lower() or any(t.lower() == n.lower() for t in i.terms) for i in sel.items
+        )
+    ]
+    return [phrase("interaction_not_named", drug_name=mono.generic_name, other=o) for o in unmatched]
+
+
+def _situation(mono: Monograph, text: str, terms: list[str], shown: Selection) -> Selection | None:
     """For a decision question that describes a situation ("I have a cold"), the eligibility
-    facts on that situation too: they are often what the physician will weigh."""
+    facts on that situation not shown already: they are often what the physician will weigh."""
     situation = select(mono, "eligibility", text=text, entity_values=terms)
-    if not situation.items:
-        return ""
     seen = {f.text for f in shown.facts}
     facts = [f for f in situation.facts if f.text not in seen]
-    if not facts:
-        return ""
-    only_new = replace(situation, facts=facts, table_hits=[], unlisted=[])
-    return "\n" + answer_text(mono, only_new, phrase("decision_situation"), notes)
+    if not situation.items or not facts:
+        return None
+    return replace(situation, facts=facts, table_hits=[], unlisted=[])

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.phrases import buttons, phrase
 from knowledge import Monograph, Selection, TableHit, cite, format_citation
+from patient_text.spelling import normalise
 
 #: the line the sources follow; the widget folds the paragraph that starts with it
 SOURCES_HEADING = "Sources:"
@@ -26,17 +27,65 @@ class Footnotes:
 
     citations: list[str] = field(default_factory=list)
 
-    def mark(self, citation: str) -> str:
-        """' [n]' for ``citation`` ('(TITLE, section X, revised ...)'), numbered on first use."""
-        if citation not in self.citations:
-            self.citations.append(citation)
-        return f" [{self.citations.index(citation) + 1}]"
+    def mark(self, citation: str, detail: str = "") -> str:
+        """' [n]' for ``citation`` ('(TITLE, section X, revised ...)') and an optional ``detail``
+        (a table's trial and arms), numbered on first use."""
+        note = self.note(citation, detail)
+        if note not in self.citations:
+            self.citations.append(note)
+        return f" [{self.citations.index(note) + 1}]"
+
+    @staticmethod
+    def note(citation: str, detail: str = "") -> str:
+        """The source line's text: the citation without its brackets, then the detail."""
+        return citation.strip()[1:-1] + (f"; {detail}" if detail else "")
 
     def lines(self) -> list[str]:
         """'Sources:' and one '[n] TITLE, section X, revised ...' line per citation."""
         if not self.citations:
             return []
-        return [SOURCES_HEADING, *(f"[{i}] {c.strip()[1:-1]}" for i, c in enumerate(self.citations, 1))]
+        return [SOURCES_HEADING, *(f"[{i}] {note}" for i, note in enumerate(self.citations, 1))]
+
+
+#: no medical answer is longer than this with its bullets unfolded, its offer and disclaimer
+#: included; the sources, folded behind their own toggle in the widget, are not (issue 24)
+MAX_ANSWER_WORDS = 200
+#: question words shorter than this say nothing about which fact fits ("can", "they", "with")
+_MIN_CUE_LETTERS = 5
+
+
+def words(text: str) -> int:
+    """Words as the answer-length report counts them (bot/convtest/report.py)."""
+    return len(text.split())
+
+
+@dataclass
+class WordBudget:
+    """Words an answer's facts may still use, and how many facts it left out for lack of room."""
+
+    remaining: int
+    left_out: int = 0
+
+
+@dataclass
+class Point:
+    """One fact line: its text, its citation (and a table's trial and arms for the note), and
+    what follows the footnote mark (a row's severe share)."""
+
+    text: str
+    citation: str
+    detail: str = ""
+    after: str = ""
+    #: what the point is filed under (its sub-topic's title and terms, a row's effect and terms)
+    about: str = ""
+
+    def render(self, notes: Footnotes) -> str:
+        return self.text + notes.mark(self.citation, self.detail) + (f" {self.after}" if self.after else "")
+
+    def cost(self) -> int:
+        """Words this point adds to what the patient reads, its footnote mark and bullet dash
+        included (the sources are folded away in the widget)."""
+        return words(self.text) + words(self.after) + 2
 
 
 def percent(value: float) -> str:
@@ -44,8 +93,9 @@ def percent(value: float) -> str:
     return f"{value:g}"
 
 
-def table_row_line(mono: Monograph, hit: TableHit, notes: Footnotes | None = None) -> str:
-    """One adverse-reaction row as a sentence with its citation (a footnote mark with ``notes``)."""
+def table_row_point(mono: Monograph, hit: TableHit) -> Point:
+    """One adverse-reaction row as a short sentence (the arms by their short names); the trial
+    goes into the row's source note, once per table."""
     table, row = hit.table, hit.row
     citation = format_citation(
         mono.sources[table.source],
@@ -57,41 +107,92 @@ def table_row_line(mono: Monograph, hit: TableHit, notes: Footnotes | None = Non
     values = {
         "effect": row.effect,
         "drug_pct": percent(row.drug_pct),
-        "drug_arm": table.drug_arm,
+        "drug_arm": table.drug_arm_short or table.drug_arm,
         "population": table.population,
-        "trial": table.trial,
-        "citation": notes.mark(citation).strip() if notes is not None else citation,
     }
     if table.comparator_arm and row.comparator_pct is not None:
         line = phrase(
             "ae_row",
             comparator_pct=percent(row.comparator_pct),
-            comparator_arm=table.comparator_arm,
+            comparator_arm=table.comparator_arm_short or table.comparator_arm,
             **values,
         )
     else:
         line = phrase("ae_row_single_arm", **values)
+    severe = ""
     if row.severe_pct is not None and table.severe_label:
-        line += " " + phrase(
-            "ae_row_severe", severe_pct=percent(row.severe_pct), severe_label=table.severe_label
-        )
-    return line
+        severe = phrase("ae_row_severe", severe_pct=percent(row.severe_pct), severe_label=table.severe_label)
+    return Point(line, citation, table.trial, severe, about=" ".join([row.effect, *row.terms]))
 
 
-def answer_text(mono: Monograph, selection: Selection, intro: str, notes: Footnotes | None = None) -> str:
+def _cues(text: str, leave_out: frozenset[str] = frozenset()) -> set[str]:
+    return {w for w in normalise(text).split() if len(w) >= _MIN_CUE_LETTERS and w not in leave_out}
+
+
+def _points(mono: Monograph, selection: Selection) -> list[Point]:
+    filed = {id(f): " ".join([item.title, *item.terms]) for item in selection.items for f in item.facts}
+    return [table_row_point(mono, hit) for hit in selection.table_hits] + [
+        Point(fact.text, cite(mono, fact), about=filed.get(id(fact), "")) for fact in selection.facts
+    ]
+
+
+def first_point_words(mono: Monograph, selection: Selection, intro: str) -> int:
+    """Words of ``intro`` and the answering fact of ``selection``: the least it shows."""
+    points = _points(mono, selection)
+    return words(intro) + (points[0].cost() if points else 0)
+
+
+def _fitting(
+    points: list[Point], budget: WordBudget, named: list[str], drug_names: frozenset[str]
+) -> list[Point]:
+    """The points shown within ``budget``: the answering fact (the first) always, then the
+    others by how many telling words of what the patient ``named`` (the question and its entity
+    values) they hold, in their text or what they are filed under (ties in the monograph's
+    order), while they fit; shown in the monograph's order. A word is telling when at most half
+    of the points hold it ("infections" among infusion and infection facts, not "infusion";
+    never the drug's own names). Counts those left out in ``budget``."""
+    held = [_cues(f"{point.text} {point.about}") for point in points]
+    asked = _cues(" ".join(named), drug_names)
+    cues = {c for c in asked if 2 * sum(c in h for h in held) <= max(2, len(points))}
+    order = [0, *sorted(range(1, len(points)), key=lambda i: (-len(cues & held[i]), i))]
+    chosen = set()
+    for i in order:
+        if i == 0 or points[i].cost() <= budget.remaining:
+            chosen.add(i)
+            budget.remaining -= points[i].cost()
+        else:
+            budget.left_out += 1
+    return [points[i] for i in sorted(chosen)]
+
+
+def answer_text(
+    mono: Monograph,
+    selection: Selection,
+    intro: str,
+    notes: Footnotes | None = None,
+    *,
+    budget: WordBudget | None = None,
+    named: list[str] | None = None,
+) -> str:
     """Intro line, 'not listed' lines, the answering fact, then the others as bullets, each with
-    a footnote mark; the sources follow unless ``notes`` is given (the caller adds more first)."""
+    a footnote mark (within ``budget``, those on what the patient ``named`` first: the question
+    and its entity values); the sources follow unless ``notes`` is given (the caller adds more
+    first)."""
     drug_name = mono.generic_name
     own = notes is None
     notes = notes if notes is not None else Footnotes()
     lines = [intro]
     for effect in selection.unlisted:
         lines.append(phrase("effect_not_listed", drug_name=drug_name, effect=effect))
-    points = [table_row_line(mono, hit, notes) for hit in selection.table_hits]
-    points += [f"{fact.text}{notes.mark(cite(mono, fact))}" for fact in selection.facts]
-    if points:
-        lines.append(points[0])
-        lines.extend(f"- {point}" for point in points[1:])
+    points = _points(mono, selection)
+    if budget is not None and points:
+        budget.remaining -= sum(words(line) for line in lines)
+        names = frozenset(normalise(" ".join([mono.generic_name, *mono.brands])).split())
+        points = _fitting(points, budget, named or [], names)
+    rendered = [point.render(notes) for point in points]
+    if rendered:
+        lines.append(rendered[0])
+        lines.extend(f"- {point}" for point in rendered[1:])
     if own:
         lines.extend(notes.lines())
     return "\n".join(lines)
@@ -103,15 +204,37 @@ def disclaimer_shown(tracker: Tracker) -> bool:
     return any(e.get("event") == "bot" and full in str(e.get("text") or "") for e in tracker.events)
 
 
+def _disclaimer(tracker: Tracker) -> str:
+    return phrase("disclaimer_short" if disclaimer_shown(tracker) else "disclaimer")
+
+
+def answer_budget(tracker: Tracker, fixed: list[str], *, offer: bool) -> WordBudget:
+    """The words left for an answer's facts: ``MAX_ANSWER_WORDS`` less its ``fixed`` lines, the
+    offer, the disclaimer and the line saying more was left out (not the folded sources)."""
+    tail = [*fixed, _disclaimer(tracker), phrase("more_in_label")]
+    if offer:
+        tail.append(phrase("offer_consultant"))
+    return WordBudget(MAX_ANSWER_WORDS - sum(words(line) for line in tail))
+
+
 def send_answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, notes: Footnotes, *, offer: bool = False
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    notes: Footnotes,
+    *,
+    offer: bool = False,
+    left_out: int = 0,
 ) -> None:
-    """One message: the answer, the consultant offer (with its button) when asked for, the
-    disclaimer (in full the first time in a conversation, one short line after), then the
-    sources. Lines, not blank lines: Rasa's channels split a text at blank lines."""
+    """One message: the answer, a line when facts were left out for length, the consultant offer
+    (with its button) when asked for, the disclaimer (in full the first time in a conversation,
+    one short line after), then the sources. Lines, not blank lines: Rasa's channels split a
+    text at blank lines."""
     lines = [text]
+    if left_out:
+        lines.append(phrase("more_in_label"))
     if offer:
         lines.append(phrase("offer_consultant"))
-    lines.append(phrase("disclaimer_short" if disclaimer_shown(tracker) else "disclaimer"))
+    lines.append(_disclaimer(tracker))
     lines.extend(notes.lines())
     dispatcher.utter_message(text="\n".join(lines), buttons=buttons("offer_consultant") if offer else [])

@@ -149,6 +149,9 @@ class AdverseReactionTable(Strict):
     trial: str
     drug_arm: str
     comparator_arm: str | None = None
+    #: the arms' names in an answer line ("OCREVUS", "placebo"); the answer's source note names the trial
+    drug_arm_short: str | None = None
+    comparator_arm_short: str | None = None
     severe_label: str | None = None
     source: str
     section: str

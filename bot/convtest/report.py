@@ -69,29 +69,31 @@ def words_before_more(answer: str) -> int:
     return count
 
 
-def answer_lengths(results: list[CaseResult]) -> tuple[list[int], list[int]]:
+def answer_lengths(results: list[CaseResult]) -> tuple[list[int], list[int], list[int]]:
     """Word counts of the medical answers (those with a "Sources:" block): what shows before
-    any fold, and everything unfolded."""
-    shown, unfolded = [], []
+    any fold, everything but the folded sources (the list unfolded), and everything."""
+    shown, unfolded, everything = [], [], []
     for result in results:
         for turn in result.turns:
             for reply in turn.turn.replies:
                 body = text(reply)
                 if "\nSources:\n" in body:
                     shown.append(words_before_more(body))
-                    unfolded.append(_words(body))
-    return shown, unfolded
+                    unfolded.append(_words(body.partition("\nSources:\n")[0]))
+                    everything.append(_words(body))
+    return shown, unfolded, everything
 
 
 def length_line(results: list[CaseResult]) -> str:
     """'Medical answers: 80; words before any fold: median 61, longest 170; ...'."""
-    shown, unfolded = answer_lengths(results)
+    shown, unfolded, everything = answer_lengths(results)
     if not shown:
         return "Medical answers: none"
     return (
         f"Medical answers: {len(shown)}; words before any fold: median "
         f"{statistics.median(shown):g}, longest {max(shown)}; unfolded: median "
-        f"{statistics.median(unfolded):g}, longest {max(unfolded)}"
+        f"{statistics.median(unfolded):g}, longest {max(unfolded)}; with the folded sources: "
+        f"median {statistics.median(everything):g}, longest {max(everything)}"
     )
 
 
