@@ -136,7 +136,8 @@ def start_bot(
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{bot.action_port}/webhook"\n'
             "  headers:\n    X-Action-Secret: ${ACTION_SERVER_SECRET}\n"
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
+            "tracker_store:\n  type: bot.tracker_cache.CachedSQLTrackerStore\n"
+            f"  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
         )
     # a throw-away tickets database unless the caller names one: never the environment's,
     # which may be the one `make run` uses (scripts/env.sh reads .env)

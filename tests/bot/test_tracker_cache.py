@@ -1,0 +1,138 @@
+"""The caching SQL tracker store: the kept tracker only while the database ends where it did.
+
+Two stores on one SQLite file stand for two Rasa servers sharing a database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.retention import forget_conversation
+from bot.tracker_cache import CachedSQLTrackerStore
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet]
+slots:
+  drug:
+    type: text
+    mappings: [{type: custom}]
+"""
+)
+
+
+def _store(db: Path, **kwargs: object) -> CachedSQLTrackerStore:
+    return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db), **kwargs)
+
+
+def _turn(tracker: DialogueStateTracker, text: str) -> None:
+    tracker.update(UserUttered(text, {"name": "greet", "confidence": 1.0}))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def _new(sender: str) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def _texts(tracker: DialogueStateTracker | None) -> list[str]:
+    assert tracker is not None
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def run(coroutine):  # noqa: ANN001, ANN201 - a small helper for the async store
+    return asyncio.run(coroutine)
+
+
+def test_the_saved_tracker_comes_back_without_reading_the_rows(tmp_path: Path) -> None:
+    store = _store(tmp_path / "t.db")
+    tracker = _new("a")
+    _turn(tracker, "hello")
+    run(store.save(tracker))
+    again = run(store.retrieve("a"))
+    assert again is tracker and store.hits == 1
+    _turn(again, "second")
+    run(store.save(again))
+    assert _texts(run(_store(tmp_path / "t.db").retrieve("a"))) == ["hello", "second"]
+
+
+def test_another_server_writing_the_conversation_makes_the_next_read_come_from_the_database(
+    tmp_path: Path,
+) -> None:
+    one, two = _store(tmp_path / "t.db"), _store(tmp_path / "t.db")
+    tracker = _new("a")
+    _turn(tracker, "first, on server one")
+    run(one.save(tracker))
+    elsewhere = run(two.retrieve("a"))
+    assert elsewhere is not None
+    _turn(elsewhere, "second, on server two")
+    run(two.save(elsewhere))
+    back = run(one.retrieve("a"))
+    assert back is not tracker and one.misses == 1
+    assert _texts(back) == ["first, on server one", "second, on server two"]
+
+
+def test_a_kept_tracker_is_handed_out_once(tmp_path: Path) -> None:
+    store = _store(tmp_path / "t.db")
+    tracker = _new("a")
+    run(store.save(tracker))
+    first = run(store.retrieve("a"))
+    _turn(first, "a turn that failed before it was saved")
+    second = run(store.retrieve("a"))
+    assert second is not first
+    assert _texts(second) == []
+
+
+def test_a_deleted_conversation_is_not_served_from_memory(tmp_path: Path) -> None:
+    store = _store(tmp_path / "t.db")
+    tracker = _new("a")
+    _turn(tracker, "please forget me")
+    run(store.save(tracker))
+    forget_conversation(store.engine, "a")
+    assert run(store.retrieve("a")) is None
+
+
+def test_a_turn_that_started_a_new_session_is_read_back_from_the_database(tmp_path: Path) -> None:
+    store = _store(tmp_path / "t.db")
+    tracker = _new("a")
+    _turn(tracker, "old session")
+    run(store.save(tracker))
+    tracker = run(store.retrieve("a"))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(SlotSet("drug", "ocrelizumab"))
+    tracker.update(ActionExecuted("action_listen"))
+    _turn(tracker, "new session")
+    run(store.save(tracker))
+    back = run(store.retrieve("a"))
+    assert back is not tracker
+    assert _texts(back) == ["new session"]
+    assert back.get_slot("drug") == "ocrelizumab"
+
+
+def test_a_new_model_domain_drops_what_was_kept(tmp_path: Path) -> None:
+    store = _store(tmp_path / "t.db")
+    tracker = _new("a")
+    run(store.save(tracker))
+    store.domain = Domain.from_yaml(DOMAIN.as_yaml())
+    assert run(store.retrieve("a")) is not tracker
+
+
+@pytest.mark.parametrize("size", [0, 2])
+def test_the_cache_keeps_at_most_cache_size_conversations(tmp_path: Path, size: int) -> None:
+    store = _store(tmp_path / "t.db", cache_size=size)
+    trackers = {sender: _new(sender) for sender in "abc"}
+    for tracker in trackers.values():
+        run(store.save(tracker))
+    kept = [sender for sender in "abc" if run(store.retrieve(sender)) is trackers[sender]]
+    assert kept == ["b", "c"][:size]
