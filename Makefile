@@ -116,6 +116,7 @@ e2e: setup browser nginx
 # intent accuracy and macro F1 on tests/nlu and ../shared/eval (reports/eval/)
 eval: setup
 	source scripts/env.sh && $(PY) -m bot.nlu.evaluate
+	source scripts/env.sh && $(PY) -m bot.nlu.cross_validate
 
 # what the written rule would choose for the FallbackClassifier on tests/nlu/test_hard.yml
 # (a report: config.yml keeps 0.45 / 0.08, see docs/fallback-calibration.md)
