@@ -10,7 +10,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compose import Footnotes, answer_budget, answer_text, first_point_words, send_answer
+from actions.compose import (
+    Footnotes,
+    answer_budget,
+    answer_text,
+    first_point_words,
+    full_disclaimer,
+    send_answer,
+)
 from actions.drug_context import (
     DrugContext,
     entity_values,
@@ -88,8 +95,7 @@ class AnswerAction(Action, abc.ABC):
             )
             dispatcher.utter_message(text=phrase(template, drug_name=drug_name, topic_title=title))
             dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
-            dispatcher.utter_message(text=phrase("disclaimer"))
-            return events
+            return events + full_disclaimer(dispatcher)
         answered = selection.answered_topic or self.topic
         own_intro = self.intro_template if answered == self.topic else None
         intro = phrase(own_intro or f"intro_{answered}", drug_name=drug_name)
@@ -125,8 +131,7 @@ class AnswerAction(Action, abc.ABC):
                 mono, situation, phrase("decision_situation"), notes, budget=budget, named=named
             )
         text = "\n".join([text, *closing])
-        send_answer(dispatcher, tracker, text, notes, offer=offer, left_out=budget.left_out)
-        return events
+        return events + send_answer(dispatcher, tracker, text, notes, offer=offer, left_out=budget.left_out)
 
     def _ask_which_drug(
         self, dispatcher: CollectingDispatcher, monographs: dict[str, Any]
@@ -148,8 +153,11 @@ class AnswerAction(Action, abc.ABC):
             text=phrase("no_monograph", drug_name=context.unknown_name, covered=", ".join(covered))
         )
         dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
-        dispatcher.utter_message(text=phrase("disclaimer"))
-        return [SlotSet("drug", context.unknown_name), SlotSet("topic", self.topic)]
+        return [
+            SlotSet("drug", context.unknown_name),
+            SlotSet("topic", self.topic),
+            *full_disclaimer(dispatcher),
+        ]
 
 
 class ActionAnswerSideEffects(AnswerAction):

@@ -12,12 +12,15 @@ import re
 from dataclasses import dataclass, field
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.phrases import buttons, phrase
 from knowledge import Monograph, Selection, TableHit, cite, format_citation
 from patient_text.spelling import normalise
 
+#: the slot that remembers the full disclaimer was sent in this session
+DISCLAIMER_SLOT = "disclaimer_shown"
 #: the line the sources follow; the widget folds the paragraph that starts with it
 SOURCES_HEADING = "Sources:"
 
@@ -212,9 +215,19 @@ def answer_text(
 
 
 def disclaimer_shown(tracker: Tracker) -> bool:
-    """Whether the full disclaimer was already sent in this conversation."""
+    """Whether the full disclaimer was already sent in this session: the slot its senders set
+    (an answer action gets only the latest turns' events, bot/action_history.py), or a message
+    of the events it has."""
+    if tracker.get_slot(DISCLAIMER_SLOT):
+        return True
     full = phrase("disclaimer")
     return any(e.get("event") == "bot" and full in str(e.get("text") or "") for e in tracker.events)
+
+
+def full_disclaimer(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Send the full disclaimer; the event that remembers it was sent."""
+    dispatcher.utter_message(text=phrase("disclaimer"))
+    return [SlotSet(DISCLAIMER_SLOT, True)]
 
 
 def _disclaimer(tracker: Tracker) -> str:
@@ -238,16 +251,18 @@ def send_answer(
     *,
     offer: bool = False,
     left_out: int = 0,
-) -> None:
+) -> list[EventType]:
     """One message: the answer, a line when facts were left out for length, the consultant offer
-    (with its button) when asked for, the disclaimer (in full the first time in a conversation,
-    one short line after), then the sources. Lines, not blank lines: Rasa's channels split a
-    text at blank lines."""
+    (with its button) when asked for, the disclaimer (in full the first time in a session, one
+    short line after), then the sources. Lines, not blank lines: Rasa's channels split a text at
+    blank lines. Returns the event that remembers a full disclaimer."""
     lines = [text]
     if left_out:
         lines.append(phrase("more_in_label"))
     if offer:
         lines.append(phrase("offer_consultant"))
-    lines.append(_disclaimer(tracker))
+    full = not disclaimer_shown(tracker)
+    lines.append(phrase("disclaimer" if full else "disclaimer_short"))
     lines.extend(notes.lines())
     dispatcher.utter_message(text="\n".join(lines), buttons=buttons("offer_consultant") if offer else [])
+    return [SlotSet(DISCLAIMER_SLOT, True)] if full else []

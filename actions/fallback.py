@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerDosing
+from actions.compose import full_disclaimer
 from actions.drug_context import entity_values, resolve_drug
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
@@ -34,7 +35,6 @@ class ActionFallback(Action):
                 return await ActionAnswerDosing().run(dispatcher, tracker, domain)
             dispatcher.utter_message(text=phrase("personal_decision_unclear"))
             dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
-            dispatcher.utter_message(text=phrase("disclaimer"))
-            return []
+            return full_disclaimer(dispatcher)
         dispatcher.utter_message(text=phrase("ask_rephrase"), buttons=buttons("ask_rephrase"))
         return []

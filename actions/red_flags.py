@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.compose import full_disclaimer
 from actions.drug_context import entity_values, resolve_drug
 from actions.knowledge_base import knowledge_base
 from actions.phrases import buttons, phrase
@@ -77,8 +78,7 @@ class ActionRedFlag(Action):
                     text="\n".join([phrase("red_flag_why", drug_name=mono.generic_name), *why])
                 )
         dispatcher.utter_message(text=phrase("offer_consultant"), buttons=buttons("offer_consultant"))
-        dispatcher.utter_message(text=phrase("disclaimer"))
-        events: list[EventType] = [SlotSet("urgent", True)]
+        events: list[EventType] = [SlotSet("urgent", True), *full_disclaimer(dispatcher)]
         requested = tracker.get_slot("requested_slot")
         if tracker.active_loop.get("name") and requested:
             # whatever this message put into the form's current question is not an answer

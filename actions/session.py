@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge_base import knowledge_base
 
 #: slots that are about one session only and must not be carried over
-_NOT_CARRIED = {"session_started_metadata", "requested_slot"}
+_NOT_CARRIED = {"session_started_metadata", "requested_slot", "disclaimer_shown"}
 
 
 class ActionSessionStart(Action):
