@@ -11,7 +11,8 @@ domain, and the conversation is read from the database as before. Rasa holds the
 conversation's lock (the lock store) from the retrieve to the save, so nobody writes it in
 between.
 
-A kept tracker is handed out once: ``retrieve`` removes it, the next ``save`` puts it back. A
+A kept tracker is handed out once: ``retrieve`` removes it, the next ``save`` stores only the
+events added since (Rasa counts the stored rows first) and keeps it again. A
 tracker whose turn started a new session (a second ``session_started``) is not kept, since the
 database read starts at the latest session and the tracker in memory would not.
 
@@ -21,14 +22,17 @@ Configured in endpoints.yml as ``type: bot.tracker_cache.CachedSQLTrackerStore``
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 DEFAULT_CACHE_SIZE = 256
 
@@ -48,6 +52,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        #: trackers handed out from memory, with how many of their events the database holds
+        self._lent: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -61,6 +67,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The kept tracker when the database has not changed since it was saved, else Rasa's read."""
         kept = self._kept.pop(sender_id, None)
+        self._lent.pop(sender_id, None)
         if (
             kept is not None
             and kept.domain is self.domain
@@ -68,21 +75,53 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             and kept.last_id == self._last_id(sender_id)
         ):
             self.hits += 1
+            _bounded_put(self._lent, sender_id, (kept.tracker, kept.length), self.cache_size)
             return kept.tracker
         self.misses += 1
         return await super().retrieve(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save, then keep the tracker with the conversation's highest event id."""
-        self._kept.pop(tracker.sender_id, None)
-        await super().save(tracker)
+        """Rasa's save (the events the database lacks, one commit), then keep the tracker with
+        the id of its last row. For a tracker handed out from memory the database holds its
+        first events as they were then: no count of the stored rows is needed."""
+        sender_id = tracker.sender_id
+        self._kept.pop(sender_id, None)
+        lent = self._lent.pop(sender_id, None)
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            if lent is not None and lent[0] is tracker:
+                new = itertools.islice(tracker.events, lent[1], None)
+            else:
+                new = self._additional_events(session, tracker)
+            rows = [self._row(sender_id, event) for event in new]
+            session.add_all(rows)
+            session.flush()
+            last_id = rows[-1].id if rows else None
+            session.commit()
         if self.cache_size <= 0 or _session_starts(tracker) > 1:
             return
-        self._kept[tracker.sender_id] = _Kept(
-            tracker, len(tracker.events), self._last_id(tracker.sender_id), self.domain
+        if last_id is None:
+            last_id = self._last_id(sender_id)
+        kept = _Kept(tracker, len(tracker.events), last_id, self.domain)
+        _bounded_put(self._kept, sender_id, kept, self.cache_size)
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        """One event as Rasa 3.6's ``SQLTrackerStore.save`` stores it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
         )
-        while len(self._kept) > self.cache_size:
-            self._kept.popitem(last=False)
+
+
+def _bounded_put(store: OrderedDict[str, Any], key: str, value: Any, size: int) -> None:
+    store[key] = value
+    while len(store) > max(size, 0):
+        store.popitem(last=False)
 
 
 def _session_starts(tracker: DialogueStateTracker) -> int:

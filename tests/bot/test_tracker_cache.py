@@ -9,6 +9,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -136,3 +138,33 @@ def test_the_cache_keeps_at_most_cache_size_conversations(tmp_path: Path, size: 
         run(store.save(tracker))
     kept = [sender for sender in "abc" if run(store.retrieve(sender)) is trackers[sender]]
     assert kept == ["b", "c"][:size]
+
+
+def _rows(store: SQLTrackerStore) -> list[tuple]:
+    with store.session_scope() as session:
+        query = sa.select(
+            store.SQLEvent.sender_id,
+            store.SQLEvent.type_name,
+            store.SQLEvent.timestamp,
+            store.SQLEvent.intent_name,
+            store.SQLEvent.action_name,
+            store.SQLEvent.data,
+        ).order_by(store.SQLEvent.id)
+        return [tuple(row) for row in session.execute(query)]
+
+
+def test_the_rows_stored_are_the_ones_rasas_store_writes(tmp_path: Path) -> None:
+    ours, rasas = (
+        _store(tmp_path / "ours.db"),
+        SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "r.db")),
+    )
+    tracker = _new("a")
+    for store in (ours, rasas):
+        run(store.save(tracker))
+    for turn in range(3):
+        for store in (ours, rasas):
+            again = run(store.retrieve("a"))
+            _turn(again, f"turn {turn}")
+            run(store.save(again))
+    assert ours.hits == 3
+    assert [r[:2] + r[3:5] for r in _rows(ours)] == [r[:2] + r[3:5] for r in _rows(rasas)]
