@@ -135,7 +135,7 @@ def start_bot(
     if endpoints_file is None:
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{bot.action_port}/webhook"\n'
-            "  headers:\n    X-Action-Secret: ${ACTION_SERVER_SECRET}\n"
+            "  headers:\n    X-Action-Secret: ${ACTION_SERVER_SECRET}\n  enable_selective_domain: true\n"
             "tracker_store:\n  type: bot.tracker_cache.CachedSQLTrackerStore\n"
             f"  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
         )
