@@ -113,10 +113,13 @@ core-test: setup
 e2e: setup browser nginx
 	source scripts/env.sh && $(PY) -m pytest -q -rs tests -m e2e
 
-# intent accuracy and macro F1 on tests/nlu and ../shared/eval (reports/eval/)
+# intent accuracy and macro F1 on tests/nlu and ../shared/eval, 5-fold cross-validation on
+# data/nlu, and the answers' length over the conversation tests (reports/eval/)
 eval: setup
 	source scripts/env.sh && $(PY) -m bot.nlu.evaluate
 	source scripts/env.sh && $(PY) -m bot.nlu.cross_validate
+	@echo "Answer length over the conversation tests (issue 24's targets: median at most 90 words before any fold, none over 200 unfolded):"
+	source scripts/env.sh && $(PY) -m bot.convtest tests/conversations --report-dir reports/eval/conversations
 
 # what the written rule would choose for the FallbackClassifier on tests/nlu/test_hard.yml
 # (a report: config.yml keeps 0.45 / 0.08, see docs/fallback-calibration.md)

@@ -4,6 +4,8 @@ The answer opens with the fact that answers the question (a table row's number, 
 first fact of the sub-topic or summary), then the others as short bullets. Each fact keeps
 its citation as a footnote number; the sources are listed once, at the end, under
 "Sources:" after the disclaimer (the widget folds them; REST keeps them in the text for testers).
+An answer stays within MAX_ANSWER_WORDS with its list unfolded: the facts on what was asked
+first, and a line when the label has more.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Footnotes:
 
     def mark(self, citation: str, detail: str = "") -> str:
         """' [n]' for ``citation`` ('(TITLE, section X, revised ...)') and an optional ``detail``
-        (a table's trial and arms), numbered on first use."""
+        (a table's trial), numbered on first use."""
         note = self.note(citation, detail)
         if note not in self.citations:
             self.citations.append(note)
@@ -74,7 +76,7 @@ class WordBudget:
 
 @dataclass
 class Point:
-    """One fact line: its text, its citation (and a table's trial and arms for the note), and
+    """One fact line: its text, its citation (and a table's trial for the note), and
     what follows the footnote mark (a row's severe share)."""
 
     text: str

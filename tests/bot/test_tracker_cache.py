@@ -56,11 +56,16 @@ def run(coroutine):  # noqa: ANN001, ANN201 - a small helper for the async store
     return asyncio.run(coroutine)
 
 
-def test_the_saved_tracker_comes_back_without_reading_the_rows(tmp_path: Path) -> None:
-    store = _store(tmp_path / "t.db")
-    tracker = _new("a")
-    _turn(tracker, "hello")
+def _saved(db: Path, text: str) -> tuple[CachedSQLTrackerStore, DialogueStateTracker]:
+    """A store on ``db`` that saved conversation "a" with one message ``text``."""
+    store, tracker = _store(db), _new("a")
+    _turn(tracker, text)
     run(store.save(tracker))
+    return store, tracker
+
+
+def test_the_saved_tracker_comes_back_without_reading_the_rows(tmp_path: Path) -> None:
+    store, tracker = _saved(tmp_path / "t.db", "hello")
     again = run(store.retrieve("a"))
     assert again is tracker and store.hits == 1
     _turn(again, "second")
@@ -96,19 +101,13 @@ def test_a_kept_tracker_is_handed_out_once(tmp_path: Path) -> None:
 
 
 def test_a_deleted_conversation_is_not_served_from_memory(tmp_path: Path) -> None:
-    store = _store(tmp_path / "t.db")
-    tracker = _new("a")
-    _turn(tracker, "please forget me")
-    run(store.save(tracker))
+    store, _ = _saved(tmp_path / "t.db", "please forget me")
     forget_conversation(store.engine, "a")
     assert run(store.retrieve("a")) is None
 
 
 def test_a_turn_that_started_a_new_session_is_read_back_from_the_database(tmp_path: Path) -> None:
-    store = _store(tmp_path / "t.db")
-    tracker = _new("a")
-    _turn(tracker, "old session")
-    run(store.save(tracker))
+    store, _ = _saved(tmp_path / "t.db", "old session")
     tracker = run(store.retrieve("a"))
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from bot.convtest.cases import Case, Step
 from bot.convtest.checks import Outcome, Turn
-from bot.convtest.report import RunInfo, format_result, summary_line, write_junit, write_markdown
+from bot.convtest.report import (
+    RunInfo,
+    answer_lengths,
+    format_result,
+    length_line,
+    summary_line,
+    write_junit,
+    write_markdown,
+)
 from bot.convtest.runner import ERROR, FAILED, PASSED, SKIPPED, CaseResult, StepFailure, TurnRecord
 
 FILE = Path("tests/conversations/dosing.yml")
@@ -115,3 +123,25 @@ def test_markdown_report_has_summary_failures_and_every_transcript(tmp_path: Pat
     failed_step = '- ❌ `bot_matches: "every 4 months"`: expected a message matching /every 4 months/'
     assert failed_step + "; actual: no message matches" in text
     assert "💥 the bot could not be asked: POST /webhooks/rest/webhook: HTTP 500" in text
+
+
+def test_answer_lengths_count_what_shows_unfolded_and_the_sources_apart() -> None:
+    answer = "\n".join(
+        [
+            "Side effects of x:",
+            "The answering fact here. [1]",
+            "- a bullet folded on a phone [2]",
+            "- another folded bullet [2]",
+            "General label information, not medical advice.",
+            "Sources:",
+            "[1] X US Prescribing Information, section 6.1, revised May 2026",
+            "[2] X US Prescribing Information, section 5.1, revised May 2026",
+        ]
+    )
+    turn = Turn(user="q", replies=[{"text": answer}, {"text": "no sources, not a medical answer"}])
+    result = CaseResult(case=_case("lengths"), status=PASSED, sender="s", turns=[TurnRecord(turn)])
+    shown, unfolded, everything = answer_lengths([result])
+    assert shown == [4 + 5 + 8 + 6]  # the heading, the fact, the first bullet, the disclaimer
+    assert unfolded == [shown[0] + 5]  # and the folded bullet
+    assert everything == [unfolded[0] + 1 + 10 + 10]  # and the sources
+    assert "unfolded: median 28, longest 28; with the folded sources: median 49" in length_line([result])
