@@ -189,7 +189,10 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         assert s is not None
         dense = np.vstack([self._dense(m) for m in messages])  # type: ignore[misc]
         x = self._matrix([intent_text(m) for m in messages], dense, s["words"], s["chars"])
-        logits = np.asarray(x @ s["coef"].T) + s["intercept"]
+        if "coef_t" not in s:  # once: the transposed coefficients as scipy multiplies them (float64, in
+            # row order); handing it s["coef"].T made it convert the whole matrix on every message
+            s["coef_t"] = np.ascontiguousarray(s["coef"].T, dtype=np.float64)
+        logits = np.asarray(x @ s["coef_t"]) + s["intercept"]
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         return probs / probs.sum(axis=1, keepdims=True)
