@@ -81,12 +81,13 @@ class AnswerAction(Action, abc.ABC):
             SlotSet("drugs_discussed", [*[d for d in discussed if d != mono.id], mono.id]),
         ]
         terms = [v for ent in TERM_ENTITIES for v in entity_values(message, ent)]
+        effects = side_effect_mentions(message)
         selection = select(
             mono,
             self.topic,
             text=str(message.get("text") or ""),
             entity_values=terms,
-            named_effects=side_effect_mentions(message),
+            named_effects=effects,
         )
         if not selection.covered:
             title = phrase(f"topic_title_{self.topic}")
@@ -123,7 +124,7 @@ class AnswerAction(Action, abc.ABC):
         # the situation's first fact keeps its room: it is what the question is about
         held = first_point_words(mono, situation, phrase("decision_situation")) if situation else 0
         budget.remaining -= held
-        named = [question, *terms, *side_effect_mentions(message)]
+        named = [question, *terms, *effects]
         text = answer_text(mono, selection, intro, notes, budget=budget, named=named)
         if situation is not None:
             budget.remaining += held

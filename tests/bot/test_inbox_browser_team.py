@@ -6,7 +6,10 @@ Screenshots go to reports/inbox/."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -40,6 +43,19 @@ def _log_in_as(context, base: str, name: str):
 def _watch_errors(page, errors: list[str]) -> None:
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+
+
+@contextmanager
+def _desktop_page(browser, base: str, name: str) -> Iterator[tuple[Any, list[str]]]:
+    """A desktop-sized page with ``name`` logged in, and the browser errors seen on it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    try:
+        page = _log_in_as(context, base, name)
+        _watch_errors(page, errors)
+        yield page, errors
+    finally:
+        context.close()
 
 
 def _listed(page) -> list[str]:
@@ -219,6 +235,18 @@ SEARCHABLE = {
     ),
 }
 
+#: what a consultant types into the search box, and the tickets it must list
+SEARCHES = [
+    ("grace hopper", ["MC-SRCH2"]),  # a patient's name: both words must match, in any case
+    ("Grace", ["MC-SRCH2", "MC-SRCH3"]),
+    ("MC-SRCH4", ["MC-SRCH4"]),  # a reference, as written on the ticket
+    ("mc-srch5", ["MC-SRCH5"]),  # or as a patient reads it out
+    ("infusion", ["MC-SRCH2", "MC-SRCH4"]),  # a word of a question
+    ("teriflunomide", ["MC-SRCH3"]),
+    ("alan@example.net", ["MC-SRCH4"]),  # a contact: an email address
+    ("+44 113 496 0303", ["MC-SRCH3"]),  # a phone number as typed
+]
+
 
 def test_the_search_box_finds_exactly_the_matching_tickets(browser, sqlite_url, add_consultant, web_server):
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -228,37 +256,14 @@ def test_the_search_box_finds_exactly_the_matching_tickets(browser, sqlite_url, 
         repo.file(draft, reference=reference, filing_id=f"search-{n}")
     base = web_server(sqlite_url).base_url
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    try:
-        page = _log_in_as(context, base, "alice")
-        _watch_errors(page, errors)
+    with _desktop_page(browser, base, "alice") as (page, errors):
         assert sorted(_listed(page)) == sorted(SEARCHABLE)
 
-        # a patient's name: both words must match, in any case
         _search(page, "grace hopper")
-        assert _listed(page) == ["MC-SRCH2"]
         assert page.locator("table.tickets caption").inner_text().startswith("1 open ticket matching")
-        _search(page, "Grace")
-        assert _listed(page) == ["MC-SRCH2", "MC-SRCH3"]
-
-        # a reference, as written on the ticket or as a patient reads it out
-        _search(page, "MC-SRCH4")
-        assert _listed(page) == ["MC-SRCH4"]
-        _search(page, "mc-srch5")
-        assert _listed(page) == ["MC-SRCH5"]
-
-        # a word of a question
-        _search(page, "infusion")
-        assert _listed(page) == ["MC-SRCH2", "MC-SRCH4"]
-        _search(page, "teriflunomide")
-        assert _listed(page) == ["MC-SRCH3"]
-
-        # a contact: an email address, a phone number as typed
-        _search(page, "alan@example.net")
-        assert _listed(page) == ["MC-SRCH4"]
-        _search(page, "+44 113 496 0303")
-        assert _listed(page) == ["MC-SRCH3"]
+        for query, expected in SEARCHES:
+            _search(page, query)
+            assert _listed(page) == expected, query
 
         # the searched list is accessible
         _search(page, "infusion")
@@ -274,8 +279,6 @@ def test_the_search_box_finds_exactly_the_matching_tickets(browser, sqlite_url, 
         page.wait_for_url(f"{base}/inbox")
         assert sorted(_listed(page)) == sorted(SEARCHABLE)
         assert errors == []
-    finally:
-        context.close()
 
 
 # --- pagination -----------------------------------------------------------------------
@@ -302,12 +305,7 @@ def test_paging_through_a_long_list_shows_every_ticket_once(browser, sqlite_url,
     expected = [filed[n] for n in sorted(urgent)] + [filed[n] for n in range(total) if n not in urgent]
     base = web_server(sqlite_url).base_url
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    try:
-        page = _log_in_as(context, base, "alice")
-        _watch_errors(page, errors)
-
+    with _desktop_page(browser, base, "alice") as (page, errors):
         first = _listed(page)
         assert first == expected[:PAGE_SIZE]
         caption = page.locator("table.tickets caption").inner_text()
@@ -344,5 +342,3 @@ def test_paging_through_a_long_list_shows_every_ticket_once(browser, sqlite_url,
         assert _listed(page) == dose_expected[PAGE_SIZE:]
         assert _axe(page) == []
         assert errors == []
-    finally:
-        context.close()
