@@ -38,17 +38,20 @@ class FoldScore:
     train_seconds: float
 
 
-def pipeline_config(fine_tune: bool) -> dict[str, Any]:
-    """config.yml's NLU part; the encoder's fine-tuning switched off unless ``fine_tune``."""
+def pipeline_config(fine_tune: bool, runs: int | None = None) -> dict[str, Any]:
+    """config.yml's NLU part; the encoder's fine-tuning switched off unless ``fine_tune``, and
+    then with ``runs`` fine-tuning runs in its soup when given."""
     from rasa.shared.utils.io import read_yaml_file
 
     config = read_yaml_file(str(ROOT / "config.yml"))
     assert isinstance(config, dict)
     config = {k: v for k, v in config.items() if k != "policies"}
-    if not fine_tune:
-        for component in config["pipeline"]:
-            if component.get("name") == ENCODER:
+    for component in config["pipeline"]:
+        if component.get("name") == ENCODER:
+            if not fine_tune:
                 component["fine_tune_epochs"] = 0
+            elif runs is not None:
+                component["fine_tune_runs"] = runs
     return config
 
 
@@ -121,10 +124,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--as-configured", action="store_true", help="fine-tune the encoder as config.yml says"
     )
+    parser.add_argument(
+        "--fine-tune-runs",
+        type=int,
+        help="with --as-configured: this many fine-tuning runs in the soup instead of config.yml's",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "eval" / "cross_validation.json")
     args = parser.parse_args(argv)
     if args.folds < 2:
         parser.error("--folds must be at least 2")
+    if args.fine_tune_runs is not None and (not args.as_configured or args.fine_tune_runs < 1):
+        parser.error("--fine-tune-runs needs --as-configured and at least 1")
     import logging
 
     from rasa.utils.common import configure_logging_and_warnings
@@ -133,12 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
     how = "encoder fine-tuned as configured" if args.as_configured else "encoder not fine-tuned"
+    if args.fine_tune_runs is not None:
+        how += f", {args.fine_tune_runs} fine-tuning run(s)"
     print(f"\nCross-validation on data/nlu, {args.folds} stratified folds ({how}):", flush=True)
     with tempfile.TemporaryDirectory(prefix="pharmabot-cv-") as tmp:
         # the folds' models stay out of the project's Rasa cache (.rasa/cache, which `make` trains
         # from): five trainings on other data would add hundreds of MB it never uses again
         os.environ["RASA_CACHE_DIRECTORY"] = str(Path(tmp) / "cache")
-        scores = asyncio.run(run_folds(args.folds, pipeline_config(args.as_configured), Path(tmp)))
+        config = pipeline_config(args.as_configured, args.fine_tune_runs)
+        scores = asyncio.run(run_folds(args.folds, config, Path(tmp)))
     result = summary(scores)
     print(
         f"  mean accuracy {result['accuracy_mean']:.1%} (sd {result['accuracy_std']:.1%}), "
@@ -148,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "folds": args.folds,
         "fine_tuned": args.as_configured,
+        "fine_tune_runs": args.fine_tune_runs,
         **result,
         "per_fold": [asdict(s) for s in scores],
     }

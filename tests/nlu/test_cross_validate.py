@@ -37,3 +37,14 @@ def test_summary_is_the_mean_and_spread_of_the_folds() -> None:
 def test_fewer_than_two_folds_is_refused() -> None:
     with pytest.raises(SystemExit):
         main(["--folds", "1"])
+
+
+def test_fine_tune_runs_sets_the_soup_size_of_a_fine_tuned_fold() -> None:
+    assert _encoder(pipeline_config(fine_tune=True, runs=1))["fine_tune_runs"] == 1
+    assert _encoder(pipeline_config(fine_tune=False, runs=1))["fine_tune_epochs"] == 0
+
+
+@pytest.mark.parametrize("argv", [["--fine-tune-runs", "1"], ["--as-configured", "--fine-tune-runs", "0"]])
+def test_fine_tune_runs_needs_fine_tuning_and_one_run_or_more(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(argv)
