@@ -58,7 +58,15 @@ def run_rasa(settings: Settings, argv: list[str]) -> int:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     from rasa.__main__ import main
 
-    from bot import action_history, action_validation, event_lookup, graph_runner, past_states
+    from bot import (
+        action_history,
+        action_validation,
+        event_lookup,
+        graph_runner,
+        past_states,
+        rule_log,
+        tracker_copy,
+    )
     from bot.nlu import build_spacy
 
     action_validation.install()  # Rasa's per-call schema check was 30% of its CPU
@@ -66,6 +74,8 @@ def run_rasa(settings: Settings, argv: list[str]) -> int:
     past_states.install()  # the policies' states of earlier turns, kept instead of rebuilt
     action_history.install()  # an answer action is sent the latest turns, not the whole session
     graph_runner.install()  # the NLU and policy graphs run node after node, without dask
+    tracker_copy.install()  # the tracker copied before each action without replaying its events
+    rule_log.install()  # the RulePolicy's debug line of every state formatted only when printed
 
     # the trained model carries its encoders; the spaCy pipeline comes from the code
     if build_spacy.ensure():

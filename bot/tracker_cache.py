@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,8 @@ class _Kept:
     length: int
     last_id: int | None
     domain: Any
+    #: the session_started events among its events
+    sessions: int
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -52,8 +55,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
-        #: trackers handed out from memory, with how many of their events the database holds
-        self._lent: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
+        #: trackers handed out from memory, as they were kept
+        self._lent: OrderedDict[str, _Kept] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -75,7 +78,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             and kept.last_id == self._last_id(sender_id)
         ):
             self.hits += 1
-            _bounded_put(self._lent, sender_id, (kept.tracker, kept.length), self.cache_size)
+            _bounded_put(self._lent, sender_id, kept, self.cache_size)
             return kept.tracker
         self.misses += 1
         return await super().retrieve(sender_id)
@@ -89,20 +92,22 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         lent = self._lent.pop(sender_id, None)
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            if lent is not None and lent[0] is tracker:
-                new = itertools.islice(tracker.events, lent[1], None)
+            if lent is not None and lent.tracker is tracker:
+                new = list(itertools.islice(tracker.events, lent.length, None))
+                sessions = lent.sessions + _session_starts(new)
             else:
-                new = self._additional_events(session, tracker)
+                new = list(self._additional_events(session, tracker))
+                sessions = _session_starts(tracker.events)
             rows = [self._row(sender_id, event) for event in new]
             session.add_all(rows)
             session.flush()
             last_id = rows[-1].id if rows else None
             session.commit()
-        if self.cache_size <= 0 or _session_starts(tracker) > 1:
+        if self.cache_size <= 0 or sessions > 1:
             return
         if last_id is None:
             last_id = self._last_id(sender_id)
-        kept = _Kept(tracker, len(tracker.events), last_id, self.domain)
+        kept = _Kept(tracker, len(tracker.events), last_id, self.domain, sessions)
         _bounded_put(self._kept, sender_id, kept, self.cache_size)
 
     def _row(self, sender_id: str, event: Event) -> Any:
@@ -124,5 +129,5 @@ def _bounded_put(store: OrderedDict[str, Any], key: str, value: Any, size: int) 
         store.popitem(last=False)
 
 
-def _session_starts(tracker: DialogueStateTracker) -> int:
-    return sum(isinstance(event, SessionStarted) for event in tracker.events)
+def _session_starts(events: Iterable[Event]) -> int:
+    return sum(isinstance(event, SessionStarted) for event in events)

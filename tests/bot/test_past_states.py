@@ -9,62 +9,17 @@ without the rule-only turns) are compared with Rasa's own on a fresh copy of the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rasa.core.featurizers.tracker_featurizers import FullDialogueTrackerFeaturizer
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (
-    ActionExecuted,
-    ActiveLoop,
-    Event,
-    Restarted,
-    SessionStarted,
-    SlotSet,
-    UserUtteranceReverted,
-    UserUttered,
-)
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import past_states
+from tests.bot.conversation_events import DOMAIN, conversation
 
-DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
 RULE_ONLY = {"rule_only_slots": ["consent"], "rule_only_loops": ["handoff_form"]}
-
-
-def _user(intent: str, text: str) -> UserUttered:
-    return UserUttered(text, {"name": intent, "confidence": 0.9}, [{"entity": "drug", "value": "ocrevus"}])
-
-
-def _form_turn(slot: str, value: str) -> list[Event]:
-    return [
-        ActionExecuted("action_listen"),
-        _user("inform", value),
-        ActionExecuted("handoff_form"),
-        SlotSet(slot, value),
-        SlotSet("requested_slot", None),
-    ]
-
-
-def _conversation() -> Iterator[Event]:
-    yield from [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
-    for _ in range(3):
-        yield from [
-            _user("ask_side_effects", "side effects of ocrevus"),
-            ActionExecuted("action_answer_side_effects"),
-        ]
-        yield from [SlotSet("drug", "ocrelizumab"), ActionExecuted("action_listen")]
-    yield from [_user("request_consultant", "can a person call me"), ActionExecuted("handoff_form")]
-    yield from [ActiveLoop("handoff_form"), SlotSet("requested_slot", "contact_name")]
-    yield from _form_turn("contact_name", "Jane Doe")
-    yield from _form_turn("contact", "jane@example.com")
-    yield from [ActionExecuted("action_listen"), _user("ask_dosing", "wait, how often is it given")]
-    yield from [ActionExecuted("action_answer_dosing", hide_rule_turn=True), ActionExecuted("handoff_form")]
-    yield from [ActiveLoop(None), SlotSet("requested_slot", None), ActionExecuted("action_listen")]
-    yield from [_user("ask_storage", "how do i store it"), UserUtteranceReverted()]
-    yield from [ActionExecuted("action_listen"), _user("greet", "hello"), ActionExecuted("utter_greet")]
-    yield from [ActionExecuted("action_listen"), Restarted(), ActionExecuted("action_session_start")]
-    yield from [SessionStarted(), ActionExecuted("action_listen"), _user("ask_pml", "what is pml")]
 
 
 def _predicted_states(tracker: DialogueStateTracker, use_text: bool, rule_only: bool) -> list:
@@ -88,7 +43,7 @@ def installed() -> Iterator[None]:
 def test_states_carried_forward_are_rasas_after_every_event(installed: None) -> None:
     growing = DialogueStateTracker("a", DOMAIN.slots)
     seen: list[Event] = []
-    for event in _conversation():
+    for event in conversation():
         growing.update(event)
         seen.append(event)
         for use_text in (True, False):
@@ -110,7 +65,7 @@ def test_states_are_built_once_per_event(installed: None, monkeypatch: pytest.Mo
         Domain, "get_active_state", lambda self, *a, **k: built.append(1) or original(self, *a, **k)
     )
     tracker = DialogueStateTracker("a", DOMAIN.slots)
-    for event in list(_conversation())[:12]:
+    for event in list(conversation())[:12]:
         tracker.update(event)
     _predicted_states(tracker, False, False)
     first = len(built)
