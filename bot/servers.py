@@ -61,6 +61,7 @@ def run_rasa(settings: Settings, argv: list[str]) -> int:
     from bot import (
         action_history,
         action_validation,
+        endpoint_sessions,
         event_lookup,
         graph_runner,
         past_states,
@@ -76,6 +77,7 @@ def run_rasa(settings: Settings, argv: list[str]) -> int:
     graph_runner.install()  # the NLU and policy graphs run node after node, without dask
     tracker_copy.install()  # the tracker copied before each action without replaying its events
     rule_log.install()  # the RulePolicy's debug line of every state formatted only when printed
+    endpoint_sessions.install()  # the action server's connections kept open between calls
 
     # the trained model carries its encoders; the spaCy pipeline comes from the code
     if build_spacy.ensure():

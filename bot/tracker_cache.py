@@ -36,6 +36,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 DEFAULT_CACHE_SIZE = 256
+#: how long a write waits for another server's write to the same SQLite file
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 @dataclass
@@ -53,6 +55,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        if engine.dialect.name == "sqlite":
+            self.engine = _pooled_sqlite(engine)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.cache_size = int(cache_size)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         #: trackers handed out from memory, as they were kept
@@ -121,6 +127,35 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             action_name=data.get("name"),
             data=json.dumps(data),
         )
+
+
+def _pooled_sqlite(engine: sa.engine.Engine) -> sa.engine.Engine:
+    """The same SQLite file through a pool of open connections in WAL mode, committing without
+    waiting for the disk. SQLAlchemy 1.4 opens and closes a new SQLite connection for every
+    session, and SQLite's default journal syncs the disk at every commit: a third of a save
+    under load. In WAL mode with ``synchronous=NORMAL`` a committed turn survives the server's
+    crash, and a power cut loses at most the last turns, never the file's consistency;
+    PostgreSQL (the production layout) is not touched. Rasa's store uses its connections from
+    the server's event loop only."""
+    pooled = sa.create_engine(
+        engine.url,
+        poolclass=sa.pool.QueuePool,
+        pool_size=2,
+        connect_args={"check_same_thread": False},
+    )
+    sa.event.listen(pooled, "connect", _sqlite_pragmas)
+    engine.dispose()
+    return pooled
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
 
 
 def _bounded_put(store: OrderedDict[str, Any], key: str, value: Any, size: int) -> None:

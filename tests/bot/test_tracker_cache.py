@@ -167,3 +167,21 @@ def test_the_rows_stored_are_the_ones_rasas_store_writes(tmp_path: Path) -> None
             run(store.save(again))
     assert ours.hits == 3
     assert [r[:2] + r[3:5] for r in _rows(ours)] == [r[:2] + r[3:5] for r in _rows(rasas)]
+
+
+def test_a_sqlite_store_keeps_its_connections_open_in_wal_mode(tmp_path: Path) -> None:
+    store, _ = _saved(tmp_path / "t.db", "hello")
+    with store.engine.connect() as connection:
+        settings = [
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "synchronous")
+        ]
+    assert settings == ["wal", 1]  # 1: NORMAL
+    opened: list[object] = []
+    sa.event.listen(store.engine, "connect", lambda *args: opened.append(args))
+    for text in ("second", "third"):
+        tracker = run(store.retrieve("a"))
+        assert tracker is not None
+        _turn(tracker, text)
+        run(store.save(tracker))
+    assert opened == []  # the pool's connections again, none opened
+    assert _texts(run(_store(tmp_path / "t.db").retrieve("a"))) == ["hello", "second", "third"]
