@@ -49,7 +49,7 @@ $(MINILM): $(INSTALLED)
 # trains only when config, domain, training data or the NLU code changed; never for knowledge/
 $(MODEL): $(INSTALLED) $(TRAIN_IN)
 	mkdir -p models
-	@start=$$(date +%s); PHARMA_ENCODER_THREADS=$$(nproc) $(RASA) train --fixed-model-name current --out models && \
+	@start=$$(date +%s); $(RASA) train --fixed-model-name current --out models && \
 	  echo "Training took $$(( $$(date +%s) - start )) s (target: 480 s on 2 cores, docs/evaluation.md)"
 
 # the patient chat widget: npm packages from package-lock.json, bundled with esbuild
@@ -116,8 +116,8 @@ e2e: setup browser nginx
 # intent accuracy and macro F1 on tests/nlu and ../shared/eval, 5-fold cross-validation on
 # data/nlu, and the answers' length over the conversation tests (reports/eval/)
 eval: setup
-	source scripts/env.sh && PHARMA_ENCODER_THREADS=$$(nproc) $(PY) -m bot.nlu.evaluate
-	source scripts/env.sh && PHARMA_ENCODER_THREADS=$$(nproc) $(PY) -m bot.nlu.cross_validate
+	source scripts/env.sh && $(PY) -m bot.nlu.evaluate
+	source scripts/env.sh && $(PY) -m bot.nlu.cross_validate
 	@echo "Answer length over the conversation tests (issue 24's targets: median at most 90 words before any fold, none over 200 unfolded):"
 	source scripts/env.sh && $(PY) -m bot.convtest tests/conversations --report-dir reports/eval/conversations
 

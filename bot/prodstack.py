@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.localbot import ROOT, free_port, rss_mb, wait_until_answering
+from patient_text.onnx_encoder import THREADS_ENV
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/pharmabot"
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -384,11 +385,11 @@ class ProdStack:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "BIND_HOST": "127.0.0.1",
-            # one BLAS/OpenMP thread per process: the servers share the cores, and OpenBLAS's
+            # one BLAS/OpenMP/encoder thread per process: the servers share the cores, and OpenBLAS's
             # spinning threads slow two Rasa servers down (both start about a quarter faster with one)
             **{
                 name: setting(name, "1")
-                for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+                for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", THREADS_ENV)
             },
             "DATABASE_URL": self.database_url,
             "TRACKER_DB_HOST": db.host or "127.0.0.1",

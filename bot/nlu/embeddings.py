@@ -8,6 +8,7 @@ for Rasa and fine-tunes it on the intent examples at training time (``bot.nlu.fi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +29,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E4
 
 from bot.nlu.spelling import intent_text  # noqa: E402
 from patient_text.encoder import DEFAULT_DIR, MiniLMEncoder, WordPieceTokenizer, fetch, model_dir  # noqa: F401
+
+#: the fine-tuning's code: a cached training by another version of it is not reused
+FINE_TUNING_CODE = Path(__file__).with_name("finetune.py")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -62,9 +66,11 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """What the trained resource holds: a cached training from before the model carried the
-        whole encoder is not reused."""
-        return f"{cls.ENCODER_DIR}/{','.join(MiniLMEncoder.SAVED_FILES)}"
+        """What the trained resource holds, and how the fine-tuning trains it: a cached training
+        from before the model carried the whole encoder, or by another version of
+        bot/nlu/finetune.py, is not reused."""
+        method = hashlib.sha256(FINE_TUNING_CODE.read_bytes()).hexdigest()[:16]
+        return f"{cls.ENCODER_DIR}/{','.join(MiniLMEncoder.SAVED_FILES)}/{method}"
 
     def __init__(
         self,

@@ -37,6 +37,7 @@ def test_tensorflow_forward_equals_numpy_forward() -> None:
     from bot.nlu.finetune import _forward, _pad
 
     encoder = MiniLMEncoder.load()
+    # lengths 9, 4 and 11 tokens: most of the batch's rows are padding, which is never computed
     texts = ["can i take advil with tylenol", "dose?", "how should i store insulin pens when travelling"]
     ids, mask = _pad([encoder.tokenizer.encode(t) for t in texts])
     weights = {k: tf.constant(v) for k, v in encoder.w.items()}
@@ -69,6 +70,9 @@ def test_train_persists_tuned_weights_that_separate_the_intents(tmp_path: Path) 
     published = MiniLMEncoder.load()
     changed = [k for k in published.w if not np.array_equal(published.w[k], stored[k])]
     assert "encoder.layer.5.output.dense.weight" in changed
+    # the embedding tables keep their published values (in float16, as every stored weight)
+    rounded = published.rounded()
+    assert all(np.array_equal(rounded.w[k], stored[k]) for k in rounded.w if k.startswith("embeddings."))
 
 
 def test_without_fine_tuning_the_model_stores_the_published_weights(tmp_path: Path) -> None:
@@ -94,3 +98,15 @@ def test_soup_is_the_mean_of_the_runs() -> None:
     np.testing.assert_allclose(mixed["w"], [2.0, 4.0])
     np.testing.assert_allclose(mixed["b"], [0.5])
     assert soup([a])["w"] is not a["w"] and mixed["w"].dtype == np.float32
+
+
+def test_a_cached_training_is_not_reused_after_the_fine_tuning_code_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.nlu import embeddings as module
+
+    before = MiniLMFeaturizer.fingerprint_addon({})
+    changed = tmp_path / "finetune.py"
+    changed.write_text(module.FINE_TUNING_CODE.read_text() + "\n# changed\n")
+    monkeypatch.setattr(module, "FINE_TUNING_CODE", changed)
+    assert MiniLMFeaturizer.fingerprint_addon({}) != before

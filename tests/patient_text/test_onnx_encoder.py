@@ -63,3 +63,20 @@ def test_a_servers_encoder_keeps_its_layers_in_the_session_only(encoder: MiniLME
     served.backend = "numpy"
     with pytest.raises(RuntimeError, match="ONNX session only"):
         served.encode(["hello"])
+
+
+def test_threads_are_every_usable_core_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv(onnx_encoder.THREADS_ENV, raising=False)
+    assert onnx_encoder.threads() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv(onnx_encoder.THREADS_ENV, "1")
+    assert onnx_encoder.threads() == 1
+
+
+def test_the_number_of_threads_does_not_change_the_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    vectors = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv(onnx_encoder.THREADS_ENV, threads)
+        vectors.append(published_encoder().encode(TEXTS * 8))
+    assert np.abs(vectors[0] - vectors[1]).max() < 1e-6
