@@ -132,7 +132,7 @@ bench: setup
 
 # refresh docs/widget-screenshot.png (the README's picture) from the widget browser test
 screenshot: setup browser
-	source scripts/env.sh && UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest -q tests/widget -k test_greeting_answer_about_the_page_drug
+	source scripts/env.sh && UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest -q tests/widget -k 'test_greeting_answer_about_the_page_drug or test_phone_360px'
 
 # conversation cases of tests/conversations against the live bot (started if not running)
 conversations: setup

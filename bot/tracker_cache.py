@@ -16,6 +16,10 @@ events added since (Rasa counts the stored rows first) and keeps it again. A
 tracker whose turn started a new session (a second ``session_started``) is not kept, since the
 database read starts at the latest session and the tracker in memory would not.
 
+On SQLite (the single-machine default) the store also keeps its connections open, in WAL mode
+without a disk sync at every commit (``_pooled_sqlite``); the tickets' connections to the same
+file keep their full sync.
+
 Configured in endpoints.yml as ``type: bot.tracker_cache.CachedSQLTrackerStore`` with the
 ``SQL`` store's keys, plus ``cache_size`` (conversations kept, default 256).
 """
@@ -132,8 +136,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 def _pooled_sqlite(engine: sa.engine.Engine) -> sa.engine.Engine:
     """The same SQLite file through a pool of open connections in WAL mode, committing without
     waiting for the disk. SQLAlchemy 1.4 opens and closes a new SQLite connection for every
-    session, and SQLite's default journal syncs the disk at every commit: a third of a save
-    under load. In WAL mode with ``synchronous=NORMAL`` a committed turn survives the server's
+    session, and SQLite's default journal syncs the disk at every commit: half of a save under
+    load. In WAL mode with ``synchronous=NORMAL`` a committed turn survives the server's
     crash, and a power cut loses at most the last turns, never the file's consistency;
     PostgreSQL (the production layout) is not touched. Rasa's store uses its connections from
     the server's event loop only."""
