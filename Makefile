@@ -130,7 +130,7 @@ calibrate-fallback: setup
 bench: setup
 	source scripts/env.sh && $(PY) -m bot.bench
 
-# refresh docs/widget-screenshot.png (the README's picture) from the widget browser test
+# refresh docs/widget-screenshot.png (the README's picture) and docs/widget-phone-360.png from the widget browser tests
 screenshot: setup browser
 	source scripts/env.sh && UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest -q tests/widget -k 'test_greeting_answer_about_the_page_drug or test_phone_360px'
 

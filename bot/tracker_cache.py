@@ -39,9 +39,9 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, sqlite_settings
+
 DEFAULT_CACHE_SIZE = 256
-#: how long a write waits for another server's write to the same SQLite file
-SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 @dataclass
@@ -134,32 +134,20 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
 
 def _pooled_sqlite(engine: sa.engine.Engine) -> sa.engine.Engine:
-    """The same SQLite file through a pool of open connections in WAL mode, committing without
-    waiting for the disk. SQLAlchemy 1.4 opens and closes a new SQLite connection for every
-    session, and SQLite's default journal syncs the disk at every commit: half of a save under
-    load. In WAL mode with ``synchronous=NORMAL`` a committed turn survives the server's
-    crash, and a power cut loses at most the last turns, never the file's consistency;
-    PostgreSQL (the production layout) is not touched. Rasa's store uses its connections from
-    the server's event loop only."""
+    """The same SQLite file through a pool of open connections, with the project's SQLite
+    settings (``bot.sqlite``) and no disk sync at every commit. SQLAlchemy
+    1.4 opens and closes a new SQLite connection for every session, and a synced commit was half
+    of a save under load. PostgreSQL (the production layout) is not touched. Rasa's store uses
+    its connections from the server's event loop only."""
     pooled = sa.create_engine(
         engine.url,
         poolclass=sa.pool.QueuePool,
         pool_size=2,
-        connect_args={"check_same_thread": False},
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
     )
-    sa.event.listen(pooled, "connect", _sqlite_pragmas)
+    sa.event.listen(pooled, "connect", sqlite_settings(sync_every_commit=False))
     engine.dispose()
     return pooled
-
-
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    finally:
-        cursor.close()
 
 
 def _bounded_put(store: OrderedDict[str, Any], key: str, value: Any, size: int) -> None:

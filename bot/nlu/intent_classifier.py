@@ -74,7 +74,7 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
-        self._state = state  # classes, coef, intercept, vectorizers
+        self._state = _prepared(state) if state else state  # classes, coef, intercept, vectorizers
 
     @classmethod
     def create(
@@ -117,13 +117,15 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         clf = LogisticRegression(
             C=float(self._config["C"]), max_iter=5000, random_state=int(self._config["random_seed"])
         ).fit(x, labels)
-        self._state = {
-            "classes": [str(c) for c in clf.classes_],
-            "coef": clf.coef_.astype(np.float32),
-            "intercept": clf.intercept_.astype(np.float32),
-            "words": words,
-            "chars": chars,
-        }
+        self._state = _prepared(
+            {
+                "classes": [str(c) for c in clf.classes_],
+                "coef": clf.coef_.astype(np.float32),
+                "intercept": clf.intercept_.astype(np.float32),
+                "words": words,
+                "chars": chars,
+            }
+        )
         self.persist()
         return self._resource
 
@@ -189,9 +191,6 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         assert s is not None
         dense = np.vstack([self._dense(m) for m in messages])  # type: ignore[misc]
         x = self._matrix([intent_text(m) for m in messages], dense, s["words"], s["chars"])
-        if "coef_t" not in s:  # once: the transposed coefficients as scipy multiplies them (float64, in
-            # row order); handing it s["coef"].T made it convert the whole matrix on every message
-            s["coef_t"] = np.ascontiguousarray(s["coef"].T, dtype=np.float64)
         logits = np.asarray(x @ s["coef_t"]) + s["intercept"]
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
@@ -210,3 +209,11 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING, ranking, add_to_output=True)
         return messages
+
+
+def _prepared(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` with the transposed coefficients as scipy multiplies them (float64, row order),
+    made once when the model is trained or loaded: handing it ``coef.T`` made it convert the whole
+    matrix on every message."""
+    state["coef_t"] = np.ascontiguousarray(state["coef"].T, dtype=np.float64)
+    return state

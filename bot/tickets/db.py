@@ -1,8 +1,8 @@
 """Engines and sessions for the tickets database.
 
 Owns how we connect: one engine per database URL per process, made on first use
-(never at import time); SQLite in WAL mode with a busy timeout and foreign keys on
-(the Rasa tracker store writes to the same file); PostgreSQL with a short connect
+(never at import time); SQLite with the settings of bot/sqlite.py (WAL, a busy timeout, foreign
+keys; the Rasa tracker store writes to the same file); PostgreSQL with a short connect
 timeout and a pre-ping. Every repository operation opens its own short session.
 """
 
@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+from bot.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, sqlite_settings
+
 CONNECT_TIMEOUT_SECONDS = 5
 
 _lock = threading.Lock()
@@ -55,7 +56,7 @@ def create_db_engine(url: str) -> Engine:
             hide_parameters=True,  # an error message never carries a patient's data
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", sqlite_settings())
         return engine
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
@@ -68,16 +69,6 @@ def create_db_engine(url: str) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker:
     """Sessions that keep loaded values after commit (we copy them into records)."""
     return sessionmaker(bind=engine, future=True, expire_on_commit=False, class_=Session)
-
-
-def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
 
 
 def _make_parent_dir(path: Path) -> None:

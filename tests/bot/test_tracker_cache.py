@@ -176,6 +176,11 @@ def test_a_sqlite_store_keeps_its_connections_open_in_wal_mode(tmp_path: Path) -
             connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "synchronous")
         ]
     assert settings == ["wal", 1]  # 1: NORMAL
+    # the tickets in the same file keep a disk sync at every commit
+    from bot.tickets.db import create_db_engine
+
+    with create_db_engine(f"sqlite:///{tmp_path / 't.db'}").connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # 2: FULL
     opened: list[object] = []
     sa.event.listen(store.engine, "connect", lambda *args: opened.append(args))
     for text in ("second", "third"):
